@@ -1,0 +1,53 @@
+# bulwark: the two commands are `make demo` and `make test`. Both install what is missing
+# (Debian packages, as root), configure and build incrementally.
+
+PYTHON      ?= /usr/bin/python3
+BUILD       ?= build
+VENV        ?= .venv
+JOBS        ?= $(shell nproc)
+CMAKE_FLAGS ?=
+export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# The build tree's Python package (python/bulwark with _core built into it).
+export PYTHONPATH := $(CURDIR)/python$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: all bootstrap configure build test test-cpp test-python venv demo bench clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS)
+
+configure: bootstrap $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# A venv from Debian's Python that sees its torch and numpy, with bulwark pip-installed
+# offline from this tree (reusing the CMake build above). Use it in Jupyter as the kernel.
+venv: build
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	@BULWARK_CMAKE_BUILD_DIR=$(CURDIR)/$(BUILD) $(VENV)/bin/python -m pip install -q \
+	  --no-build-isolation --no-index --no-deps .
+	@$(VENV)/bin/python -c "import bulwark; print('venv: bulwark', bulwark.__version__, 'in', '$(VENV)')"
+
+test-cpp: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+test-python: build venv
+	BULWARK_VENV=$(CURDIR)/$(VENV) $(PYTHON) -m pytest -q tests/python
+
+test: test-cpp test-python
+
+demo: build
+	$(BUILD)/experiments/bulwark-demo
+
+bench: build
+	$(BUILD)/bench/bench_ops
+
+clean:
+	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

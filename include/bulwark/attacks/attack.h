@@ -1,0 +1,45 @@
+#pragma once
+// What every attack on continuous inputs shares: the call, the result and the input checks.
+
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+#include <bulwark/core/classifier.h>
+#include <bulwark/ops/norm.h>
+
+namespace bulwark::attacks {
+
+struct AttackResult {
+  at::Tensor x_adv;     // like x: same shape, dtype and device, inside the model's bounds
+  at::Tensor success;   // (N,) bool: prediction != y (untargeted) or == y (targeted)
+  at::Tensor norm;      // (N,) ||x_adv - x|| in the attack's norm
+  QueryCounts queries;  // what the attack asked the model, the final check included
+};
+
+class Attack {
+ public:
+  virtual ~Attack() = default;
+
+  // Adversarial examples for (x, y) plus success, norms and query counts. One forward more
+  // than operator() (the success check). y: (N,) int64 labels, or targets when targeted.
+  AttackResult run(Classifier& model, const at::Tensor& x, const at::Tensor& y);
+  // Just the adversarial examples.
+  at::Tensor operator()(Classifier& model, const at::Tensor& x, const at::Tensor& y);
+
+  virtual ops::Norm norm() const = 0;
+  virtual bool targeted() const { return false; }
+  // e.g. "FGSM(eps=0.1, norm='linf', ...)"; the Python repr.
+  virtual std::string repr() const = 0;
+
+ protected:
+  // x and y are checked; returns x_adv.
+  virtual at::Tensor perturb(Classifier& model, const at::Tensor& x, const at::Tensor& y) = 0;
+  virtual std::string name() const = 0;
+
+ private:
+  at::Tensor checked_perturb(Classifier& model, const at::Tensor& x, const at::Tensor& y,
+                             const std::string& where);
+};
+
+}  // namespace bulwark::attacks

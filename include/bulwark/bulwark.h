@@ -1,0 +1,30 @@
+#pragma once
+// Everything in bulwark, for users who want one line.
+
+#include <bulwark/version.h>
+
+#include <bulwark/core/bounds.h>
+#include <bulwark/core/classifier.h>
+#include <bulwark/core/error.h>
+#include <bulwark/core/module_classifier.h>
+#include <bulwark/core/progress.h>
+#include <bulwark/core/random.h>
+#include <bulwark/core/runtime.h>
+#include <bulwark/core/scoped_eval.h>
+#include <bulwark/core/torchscript_classifier.h>
+
+#include <bulwark/ops/ball_sampling.h>
+#include <bulwark/ops/norm.h>
+#include <bulwark/ops/projection.h>
+
+#include <bulwark/losses/classification.h>
+
+#include <bulwark/attacks/attack.h>
+#include <bulwark/attacks/fgsm.h>
+
+#include <bulwark/data/dataset.h>
+#include <bulwark/data/fashion_mnist.h>
+#include <bulwark/data/idx.h>
+
+#include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/training.h>

@@ -1,0 +1,35 @@
+#pragma once
+// Standard (non-adversarial) supervised training and accuracy, deterministic under a seed.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+#include <bulwark/core/classifier.h>
+#include <bulwark/data/dataset.h>
+
+namespace bulwark::models {
+
+struct TrainOptions {
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  double lr = 1e-3;        // Adam
+  uint64_t seed = 0;       // the shuffling order
+  bool progress = true;    // a one-line progress bar on stderr
+};
+
+// Mean training loss of each epoch.
+using TrainHistory = std::vector<double>;
+
+// Cross-entropy training with Adam. `forward` maps inputs to logits with `module`'s parameters.
+TrainHistory train(torch::nn::Module& module,
+                   const std::function<at::Tensor(const at::Tensor&)>& forward,
+                   const data::TensorDataset& data, const TrainOptions& options = {});
+
+// Fraction of `data` that `model` classifies correctly, in batches without autograd.
+double accuracy(Classifier& model, const data::TensorDataset& data, int64_t batch_size = 1000);
+
+}  // namespace bulwark::models

@@ -1,0 +1,55 @@
+#include <torch/extension.h>
+#include <pybind11/stl.h>
+
+#include <bulwark/attacks/fgsm.h>
+
+#include "bindings.h"
+
+namespace bulwark::python {
+
+void bind_attacks(py::module_& m) {
+  py::module_ a = m.def_submodule("attacks", "Attacks on continuous inputs.");
+  using attacks::Attack;
+  using attacks::AttackResult;
+  using release = py::call_guard<py::gil_scoped_release>;
+
+  py::class_<AttackResult>(a, "AttackResult")
+      .def_readonly("x_adv", &AttackResult::x_adv)
+      .def_readonly("success", &AttackResult::success)
+      .def_readonly("norm", &AttackResult::norm)
+      .def_property_readonly("queries", [](const AttackResult& r) {
+        py::dict d;
+        d["forward_calls"] = r.queries.forward_calls;
+        d["forward_samples"] = r.queries.forward_samples;
+        d["backward_calls"] = r.queries.backward_calls;
+        d["backward_samples"] = r.queries.backward_samples;
+        return d;
+      });
+
+  py::class_<Attack, std::shared_ptr<Attack>>(a, "Attack")
+      .def("__call__", &Attack::operator(), py::arg("model"), py::arg("x"), py::arg("y"), release())
+      .def("run", &Attack::run, py::arg("model"), py::arg("x"), py::arg("y"), release())
+      .def_property_readonly("norm", [](const Attack& at) { return ops::to_string(at.norm()); })
+      .def_property_readonly("targeted", &Attack::targeted)
+      .def("__repr__", &Attack::repr);
+
+  py::class_<attacks::FGSM, Attack, std::shared_ptr<attacks::FGSM>>(a, "FGSM")
+      .def(py::init([](double eps, const std::string& norm, const std::string& loss,
+                       bool random_start, std::optional<double> step_size, bool targeted,
+                       std::optional<uint64_t> seed) {
+             attacks::FGSMOptions o;
+             o.eps = eps;
+             o.norm = ops::parse_norm(norm);
+             o.loss = losses::parse_loss(loss);
+             o.random_start = random_start;
+             o.step_size = step_size;
+             o.targeted = targeted;
+             o.seed = seed;
+             return std::make_shared<attacks::FGSM>(o);
+           }),
+           py::arg("eps"), py::arg("norm"), py::arg("loss"), py::arg("random_start"),
+           py::arg("step_size"), py::arg("targeted"), py::arg("seed"))
+      .def_property_readonly("step_size", &attacks::FGSM::step_size);
+}
+
+}  // namespace bulwark::python

@@ -1,0 +1,91 @@
+#include <torch/extension.h>
+#include <pybind11/stl.h>
+
+#include <bulwark/core/classifier.h>
+#include <bulwark/core/torchscript_classifier.h>
+#include <bulwark/losses/classification.h>
+
+#include "bindings.h"
+#include "python_classifier.h"
+
+namespace bulwark::python {
+
+namespace {
+ClassifierOptions make_options(std::pair<double, double> bounds, std::optional<int64_t> num_classes,
+                               std::vector<int64_t> input_shape, bool eval_mode) {
+  ClassifierOptions o;
+  o.bounds = {bounds.first, bounds.second};
+  o.num_classes = num_classes;
+  o.input_shape = std::move(input_shape);
+  o.eval_mode = eval_mode;
+  return o;
+}
+
+py::dict counts_dict(const QueryCounts& q) {
+  py::dict d;
+  d["forward_calls"] = q.forward_calls;
+  d["forward_samples"] = q.forward_samples;
+  d["backward_calls"] = q.backward_calls;
+  d["backward_samples"] = q.backward_samples;
+  return d;
+}
+}  // namespace
+
+void bind_classifier(py::module_& m) {
+  using release = py::call_guard<py::gil_scoped_release>;
+  py::class_<Classifier, std::shared_ptr<Classifier>>(m, "Classifier")
+      .def("logits", &Classifier::logits, py::arg("x"), release())
+      .def("predict", &Classifier::predict, py::arg("x"), release())
+      .def("check_input", [](const Classifier& c, const at::Tensor& x) { c.check_input(x); },
+           py::arg("x"))
+      .def(
+          "loss_and_gradient",
+          [](Classifier& c, const at::Tensor& x, const at::Tensor& y, const std::string& loss) {
+            const auto kind = losses::parse_loss(loss);
+            LogitsAndGrad r;
+            {
+              py::gil_scoped_release nogil;
+              r = c.logits_and_grad(x, losses::against(kind, y));
+            }
+            return py::make_tuple(r.logits, r.loss, r.grad);
+          },
+          py::arg("x"), py::arg("y"), py::arg("loss") = "ce")
+      .def_property_readonly("num_classes", &Classifier::num_classes)
+      .def_property_readonly("knows_num_classes", &Classifier::knows_num_classes)
+      .def_property_readonly("bounds",
+                             [](const Classifier& c) {
+                               return py::make_tuple(c.bounds().lower, c.bounds().upper);
+                             })
+      .def_property_readonly("eval_mode", [](const Classifier& c) { return c.options().eval_mode; })
+      .def_property_readonly("input_shape",
+                             [](const Classifier& c) { return c.options().input_shape; })
+      .def_property_readonly("queries", [](const Classifier& c) { return counts_dict(c.queries()); })
+      .def("reset_queries", &Classifier::reset_queries)
+      .def("__repr__", &Classifier::repr);
+
+  py::class_<PythonClassifier, Classifier, std::shared_ptr<PythonClassifier>>(m, "PythonClassifier")
+      .def(py::init([](py::object model, std::pair<double, double> bounds,
+                       std::optional<int64_t> num_classes, std::vector<int64_t> input_shape,
+                       bool eval_mode) {
+             return std::make_shared<PythonClassifier>(
+                 std::move(model), make_options(bounds, num_classes, std::move(input_shape), eval_mode));
+           }),
+           py::arg("model"), py::arg("bounds"), py::arg("num_classes"), py::arg("input_shape"),
+           py::arg("eval_mode"))
+      .def_property_readonly("model", &PythonClassifier::model);
+
+  py::class_<TorchScriptClassifier, Classifier, std::shared_ptr<TorchScriptClassifier>>(
+      m, "TorchScriptClassifier")
+      .def(py::init([](const std::string& path, std::pair<double, double> bounds,
+                       std::optional<int64_t> num_classes, std::vector<int64_t> input_shape,
+                       bool eval_mode, const std::string& device) {
+             return std::make_shared<TorchScriptClassifier>(
+                 path, make_options(bounds, num_classes, std::move(input_shape), eval_mode),
+                 c10::Device(device));
+           }),
+           py::arg("path"), py::arg("bounds"), py::arg("num_classes"), py::arg("input_shape"),
+           py::arg("eval_mode"), py::arg("device"))
+      .def_property_readonly("path", &TorchScriptClassifier::path);
+}
+
+}  // namespace bulwark::python

@@ -1,0 +1,14 @@
+#include <torch/extension.h>
+
+#include "bindings.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "bulwark's C++ core. Use the `bulwark` package, not this module directly.";
+  using namespace bulwark::python;
+  bind_errors(m);
+  bind_runtime(m);
+  bind_classifier(m);
+  bind_ops(m);
+  bind_attacks(m);
+  bind_data(m);
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what bulwark needs from Debian's packages, and nothing else.
+# Idempotent and quiet when everything is present. As root it runs apt-get itself;
+# otherwise it prints the one apt-get line to run.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache make pkg-config
+  # C++ libraries
+  libtorch-dev libeigen3-dev xtensor-dev libboost-program-options-dev
+  pybind11-dev catch2 zlib1g-dev
+  # optimized BLAS: without it torch and numpy run on the reference BLAS (10-20x slower here)
+  libopenblas0-pthread
+  # Python (Debian's /usr/bin/python3 owns these)
+  python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
+  python3-torch python3-numpy python3-pybind11 python3-pytest
+  python3-nbclient python3-ipykernel python3-nbformat python3-matplotlib python3-sklearn
+  # data
+  dataset-fashion-mnist wordnet-base
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Debian's torch and numpy must use OpenBLAS, not the reference BLAS.
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+if [[ -n "$blas" && "$blas" != *openblas* ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    update-alternatives --set libblas.so.3-x86_64-linux-gnu \
+      /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null
+    update-alternatives --set liblapack.so.3-x86_64-linux-gnu \
+      /usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3 >/dev/null
+  else
+    echo "bootstrap: libblas.so.3 is $blas, not OpenBLAS (slow); as root run update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2
+  fi
+fi

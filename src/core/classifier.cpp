@@ -1,0 +1,154 @@
+#include <bulwark/core/classifier.h>
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <bulwark/core/error.h>
+
+namespace bulwark {
+
+Classifier::Classifier(ClassifierOptions options) : options_(std::move(options)) {
+  options_.bounds.validate("Classifier");
+  if (options_.num_classes) {
+    BULWARK_CHECK(*options_.num_classes >= 2, "Classifier: num_classes must be >= 2, got ",
+                  *options_.num_classes, " (for a binary model return two logits, e.g. [0, z])");
+    num_classes_ = *options_.num_classes;
+  }
+  for (int64_t d : options_.input_shape) {
+    BULWARK_CHECK(d >= 1, "Classifier: input_shape entries must be >= 1, got ",
+                  c10::IntArrayRef(options_.input_shape));
+  }
+}
+
+void Classifier::check_input(const at::Tensor& x, const char* where) const {
+  BULWARK_CHECK_TYPE(x.defined(), where, ": x is an undefined tensor");
+  BULWARK_CHECK_TYPE(at::isFloatingType(x.scalar_type()), where,
+                     ": x must be a floating-point tensor, got dtype ", x.scalar_type());
+  BULWARK_CHECK_SHAPE(x.dim() >= 2, where,
+                      ": x must have shape (N, ...) with at least 2 dimensions, got shape ",
+                      x.sizes());
+  BULWARK_CHECK_SHAPE(x.size(0) >= 1, where, ": x is an empty batch (N = 0)");
+  const auto& shape = options_.input_shape;
+  if (!shape.empty()) {
+    BULWARK_CHECK_SHAPE(x.sizes().slice(1).equals(shape), where, ": x must have shape (N, ",
+                        c10::IntArrayRef(shape), "...) i.e. per-sample shape ",
+                        c10::IntArrayRef(shape), ", got ", x.sizes());
+  }
+  check_compatible(x, where);
+  if (x.numel() == 0) return;
+  // One pass for NaN, Inf and the box: min/max propagate NaN.
+  at::Tensor lo, hi;
+  {
+    at::NoGradGuard no_grad;
+    std::tie(lo, hi) = at::aminmax(x.detach());
+  }
+  const double mn = lo.item<double>(), mx = hi.item<double>();
+  BULWARK_CHECK(!std::isnan(mn) && !std::isnan(mx), where, ": x contains NaN");
+  BULWARK_CHECK(std::isfinite(mn) && std::isfinite(mx), where, ": x contains +-inf");
+  const Bounds& b = options_.bounds;
+  const double tol = 1e-5 * (b.is_bounded() ? (b.upper - b.lower) : 1.0);
+  BULWARK_CHECK(mn >= b.lower - tol && mx <= b.upper + tol, where, ": x must lie within the bounds ",
+                b.repr(), ", got values in [", mn, ", ", mx,
+                "]; pass bounds= to the classifier if the model expects another range");
+}
+
+at::Tensor Classifier::checked_forward(const at::Tensor& x, const char* where) {
+  check_input(x, where);
+  at::Tensor z = forward_impl(x);
+  const int64_t n = x.size(0);
+  forward_calls_ += 1;
+  forward_samples_ += n;
+  BULWARK_CHECK_TYPE(z.defined(), where, ": the model returned an undefined tensor");
+  BULWARK_CHECK_TYPE(at::isFloatingType(z.scalar_type()), where,
+                     ": the model must return floating-point logits, got dtype ", z.scalar_type());
+  BULWARK_CHECK_SHAPE(z.dim() == 2 && z.size(0) == n, where,
+                      ": the model must return logits of shape (N, K) = (", n,
+                      ", K), got shape ", z.sizes());
+  BULWARK_CHECK(z.device() == x.device(), where, ": the model returned logits on ", z.device(),
+                " for x on ", x.device());
+  const int64_t k = z.size(1);
+  int64_t expected = -1;
+  if (!num_classes_.compare_exchange_strong(expected, k)) {
+    BULWARK_CHECK_SHAPE(expected == k, where, ": the model returned ", k,
+                        " logits per sample, expected num_classes = ", expected);
+  }
+  BULWARK_CHECK_SHAPE(k >= 2, where, ": the model must return K >= 2 logits per sample, got ", k,
+                      " (for a binary model return two logits, e.g. [0, z])");
+  return z;
+}
+
+at::Tensor Classifier::logits(const at::Tensor& x) { return checked_forward(x, "Classifier.logits"); }
+
+at::Tensor Classifier::predict(const at::Tensor& x) {
+  at::NoGradGuard no_grad;
+  return checked_forward(x, "Classifier.predict").argmax(1);
+}
+
+LogitsAndGrad Classifier::logits_and_grad(const at::Tensor& x, const LossFn& loss_fn) {
+  constexpr const char* where = "Classifier.logits_and_grad";
+  BULWARK_CHECK_TYPE(static_cast<bool>(loss_fn), where, ": loss is empty");
+  torch::autograd::AutoGradMode grad_on(true);
+  // A leaf of our own: never the caller's tensor, never an inference tensor.
+  at::Tensor xg = (x.defined() && x.is_inference()) ? x.clone() : x.detach();
+  xg.requires_grad_(true);
+  at::Tensor z = checked_forward(xg, where);
+  at::Tensor loss = loss_fn(z);
+  const int64_t n = x.size(0);
+  BULWARK_CHECK_SHAPE(loss.defined() && (loss.dim() == 0 || loss.sizes().equals({n})), where,
+                      ": the loss must return a scalar or per-sample losses of shape (", n,
+                      "), got ", loss.defined() ? loss.sizes() : c10::IntArrayRef{});
+  at::Tensor total = loss.dim() == 0 ? loss : loss.sum();
+  auto grads = torch::autograd::grad({total}, {xg}, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                     /*create_graph=*/false, /*allow_unused=*/true);
+  backward_calls_ += 1;
+  backward_samples_ += n;
+  at::Tensor g = grads[0].defined() ? grads[0] : at::zeros_like(x);
+  return {z.detach(), loss.detach(), g};
+}
+
+int64_t Classifier::num_classes() const {
+  const int64_t k = num_classes_.load();
+  BULWARK_CHECK_AS(NotFittedError, k > 0, name(),
+                   ": num_classes is unknown until the first call; pass num_classes= to the "
+                   "classifier");
+  return k;
+}
+
+QueryCounts Classifier::queries() const {
+  return {forward_calls_.load(), forward_samples_.load(), backward_calls_.load(),
+          backward_samples_.load()};
+}
+
+void Classifier::reset_queries() {
+  forward_calls_ = 0;
+  forward_samples_ = 0;
+  backward_calls_ = 0;
+  backward_samples_ = 0;
+}
+
+std::string Classifier::repr() const {
+  const int64_t k = num_classes_.load();
+  std::string s = detail::str(name(), "(bounds=", options_.bounds.repr(),
+                              ", num_classes=", k > 0 ? std::to_string(k) : std::string("None"));
+  if (!options_.input_shape.empty()) {
+    s += detail::str(", input_shape=", c10::IntArrayRef(options_.input_shape));
+  }
+  return s + (options_.eval_mode ? ", eval_mode=True)" : ", eval_mode=False)");
+}
+
+namespace detail {
+void check_matches_parameter(const at::Tensor& x, const at::Tensor& param, const char* where) {
+  if (!param.defined()) return;
+  BULWARK_CHECK_TYPE(x.scalar_type() == param.scalar_type(), where, ": x has dtype ",
+                     x.scalar_type(), " but the model's parameters are ", param.scalar_type(),
+                     "; convert x (e.g. x.to(", param.scalar_type(), ")) or the model");
+  BULWARK_CHECK(x.device() == param.device(), where, ": x is on ", x.device(),
+                " but the model's parameters are on ", param.device(),
+                "; move x or the model to the same device");
+}
+}  // namespace detail
+
+}  // namespace bulwark
