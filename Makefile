@@ -33,7 +33,9 @@ venv: build
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
 	@BULWARK_CMAKE_BUILD_DIR=$(CURDIR)/$(BUILD) $(VENV)/bin/python -m pip install -q \
 	  --no-build-isolation --no-index --no-deps .
-	@$(VENV)/bin/python -c "import bulwark; print('venv: bulwark', bulwark.__version__, 'in', '$(VENV)')"
+	@env -u PYTHONPATH $(VENV)/bin/python -m ipykernel install --sys-prefix --name bulwark \
+	  --display-name "Python (bulwark)" >/dev/null 2>&1
+	@env -u PYTHONPATH $(VENV)/bin/python -c "import bulwark; print('venv: bulwark', bulwark.__version__, 'in $(VENV), Jupyter kernel \"bulwark\"')"
 
 test-cpp: build
 	cd $(BUILD) && ctest --output-on-failure -j 1

@@ -1,0 +1,105 @@
+// bulwark-demo: the short end-to-end run of `make demo` until the experiment runner lands.
+// Trains the reference FashionCNN on Fashion-MNIST, then attacks the test set with FGSM and
+// prints clean vs adversarial accuracy.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include <ATen/ATen.h>
+
+#include <bulwark/attacks/fgsm.h>
+#include <bulwark/core/error.h>
+#include <bulwark/core/module_classifier.h>
+#include <bulwark/core/runtime.h>
+#include <bulwark/data/fashion_mnist.h>
+#include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/training.h>
+
+namespace po = boost::program_options;
+using namespace bulwark;
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_malloc();
+  configure_threads();
+  int64_t epochs = 2, train_samples = 60000, test_samples = 10000, batch_size = 128;
+  double lr = 1e-3;
+  std::vector<double> eps_list;
+  uint64_t seed = 0;
+  po::options_description opts("bulwark-demo: train FashionCNN, attack it with FGSM");
+  opts.add_options()
+      ("help,h", "show this help")
+      ("epochs", po::value(&epochs)->default_value(epochs), "training epochs")
+      ("train-samples", po::value(&train_samples)->default_value(train_samples),
+       "training images used (the first N of the 60,000)")
+      ("test-samples", po::value(&test_samples)->default_value(test_samples),
+       "test images evaluated (the first N of the 10,000)")
+      ("batch-size", po::value(&batch_size)->default_value(batch_size), "training batch size")
+      ("lr", po::value(&lr)->default_value(lr), "Adam learning rate")
+      ("eps", po::value(&eps_list)->multitoken()->default_value({0.05, 0.1}, "0.05 0.1"),
+       "FGSM L-infinity radii, in pixel units of [0, 1]")
+      ("seed", po::value(&seed)->default_value(seed), "weights and shuffling seed");
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << opts << "\n";
+      return 0;
+    }
+    po::notify(vm);
+    BULWARK_CHECK(train_samples >= 1 && test_samples >= 1,
+                  "bulwark-demo: --train-samples and --test-samples must be >= 1");
+
+    std::printf("bulwark %s: %d threads\n", version().c_str(), at::get_num_threads());
+    const auto train_set = data::fashion_mnist("train").slice(0, train_samples);
+    const auto test_set = data::fashion_mnist("test").slice(0, test_samples);
+    std::printf("Fashion-MNIST: %lld train, %lld test images\n",
+                static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()));
+
+    models::FashionCNN net(seed);
+    models::TrainOptions train_opts;
+    train_opts.epochs = epochs;
+    train_opts.batch_size = batch_size;
+    train_opts.lr = lr;
+    train_opts.seed = seed;
+    const auto t0 = std::chrono::steady_clock::now();
+    models::train(*net, [&](const at::Tensor& x) { return net->forward(x); }, train_set, train_opts);
+    const double train_s = seconds_since(t0);
+
+    ModuleClassifier model(net);
+    const double clean = models::accuracy(model, test_set);
+    std::printf("\ntrained in %.1f s\n\n%-28s %10s %8s\n", train_s, "attack", "accuracy", "time");
+    std::printf("%-28s %9.2f%% %8s\n", "none (clean)", 100 * clean, "-");
+    for (double eps : eps_list) {
+      attacks::FGSMOptions fo;
+      fo.eps = eps;
+      attacks::FGSM fgsm(fo);
+      const auto t1 = std::chrono::steady_clock::now();
+      int64_t correct = 0;
+      for (int64_t start = 0; start < test_set.size(); start += 250) {
+        const auto part = test_set.slice(start, 250);
+        const auto r = fgsm.run(model, part.inputs, part.labels);
+        correct += r.success.logical_not().sum().item<int64_t>();
+      }
+      char name[64];
+      std::snprintf(name, sizeof name, "FGSM eps=%.3g", eps);
+      std::printf("%-28s %9.2f%% %7.1fs\n", name,
+                  100.0 * static_cast<double>(correct) / static_cast<double>(test_set.size()),
+                  seconds_since(t1));
+    }
+    return 0;
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bulwark-demo: %s\n%s", e.what(), "see bulwark-demo --help\n");
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
