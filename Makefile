@@ -8,6 +8,8 @@ JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR = $(CURDIR)
 # The build tree's Python package (python/bulwark with _core built into it).
 export PYTHONPATH := $(CURDIR)/python$(if $(PYTHONPATH),:$(PYTHONPATH))
 
@@ -49,7 +51,7 @@ demo: build
 	$(BUILD)/experiments/bulwark-demo
 
 bench: build
-	$(BUILD)/bench/bench_ops
+	$(BUILD)/bench/bench_classifier
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

@@ -17,23 +17,21 @@ void check_delta(const at::Tensor& delta, const char* where) {
   BULWARK_CHECK_SHAPE(delta.dim() >= 1, where, ": delta must have shape (N, ...), got a scalar");
 }
 
-void check_eps(double eps, const char* where) {
-  BULWARK_CHECK(std::isfinite(eps) && eps >= 0, where, ": eps must be finite and >= 0, got ", eps);
-}
-
 // eps as a (N, 1) column of delta's dtype and device, validated.
 at::Tensor eps_column(const at::Tensor& delta, const at::Tensor& eps, const char* where) {
   BULWARK_CHECK_TYPE(eps.defined(), where, ": eps is an undefined tensor");
   const int64_t n = delta.size(0);
   BULWARK_CHECK_SHAPE(eps.dim() == 0 || (eps.dim() == 1 && eps.size(0) == n), where,
                       ": eps must be a scalar or have shape (N,) = (", n, "), got ", eps.sizes());
-  at::Tensor e = eps.to(delta.options()).reshape({-1, 1}).expand({n, 1});
-  if (e.numel() > 0) {
-    const double mn = e.min().item<double>();
-    BULWARK_CHECK(!std::isnan(mn) && mn >= 0 && at::isfinite(e).all().item<bool>(), where,
-                  ": eps must be finite and >= 0, got a minimum of ", mn);
+  if (eps.numel() > 0) {
+    // One pass for NaN, Inf and the sign: min/max propagate NaN.
+    const auto [lo, hi] = at::aminmax(eps.to(at::kDouble));
+    const double mn = lo.item<double>(), mx = hi.item<double>();
+    BULWARK_CHECK(std::isfinite(mn) && std::isfinite(mx) && mn >= 0, where,
+                  ": eps must be finite and >= 0, got ",
+                  eps.dim() == 0 ? detail::str(mn) : detail::str("values in [", mn, ", ", mx, "]"));
   }
-  return e;
+  return eps.to(delta.options()).reshape({-1, 1}).expand({n, 1});
 }
 
 at::Tensor flat(const at::Tensor& delta) { return delta.reshape({delta.size(0), -1}); }
@@ -69,10 +67,9 @@ at::Tensor l1(const at::Tensor& delta, const at::Tensor& e) {
 
 }  // namespace
 
+// The scalar overloads go through the per-sample ones: one set of checks and messages.
 at::Tensor project_linf(const at::Tensor& delta, double eps) {
-  check_delta(delta, "project_linf");
-  check_eps(eps, "project_linf");
-  return at::clamp(delta, -eps, eps);
+  return project_linf(delta, at::scalar_tensor(eps, at::kDouble));
 }
 at::Tensor project_linf(const at::Tensor& delta, const at::Tensor& eps) {
   check_delta(delta, "project_linf");
@@ -80,9 +77,7 @@ at::Tensor project_linf(const at::Tensor& delta, const at::Tensor& eps) {
 }
 
 at::Tensor project_l2(const at::Tensor& delta, double eps) {
-  check_delta(delta, "project_l2");
-  check_eps(eps, "project_l2");
-  return l2(delta, at::full({delta.size(0), 1}, eps, delta.options()));
+  return project_l2(delta, at::scalar_tensor(eps, at::kDouble));
 }
 at::Tensor project_l2(const at::Tensor& delta, const at::Tensor& eps) {
   check_delta(delta, "project_l2");
@@ -90,9 +85,7 @@ at::Tensor project_l2(const at::Tensor& delta, const at::Tensor& eps) {
 }
 
 at::Tensor project_l1(const at::Tensor& delta, double eps) {
-  check_delta(delta, "project_l1");
-  check_eps(eps, "project_l1");
-  return l1(delta, at::full({delta.size(0), 1}, eps, delta.options()));
+  return project_l1(delta, at::scalar_tensor(eps, at::kDouble));
 }
 at::Tensor project_l1(const at::Tensor& delta, const at::Tensor& eps) {
   check_delta(delta, "project_l1");
@@ -100,13 +93,7 @@ at::Tensor project_l1(const at::Tensor& delta, const at::Tensor& eps) {
 }
 
 at::Tensor project(const at::Tensor& delta, Norm norm, double eps) {
-  switch (norm) {
-    case Norm::Linf: return project_linf(delta, eps);
-    case Norm::L2: return project_l2(delta, eps);
-    case Norm::L1: return project_l1(delta, eps);
-  }
-  BULWARK_ASSERT(false);
-  return {};
+  return project(delta, norm, at::scalar_tensor(eps, at::kDouble));
 }
 
 at::Tensor project(const at::Tensor& delta, Norm norm, const at::Tensor& eps) {
