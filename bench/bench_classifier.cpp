@@ -1,7 +1,7 @@
 // The cost of the classifier abstraction: Classifier::logits_and_grad (input checks, eval-mode
 // guard, query counting, autograd::grad) against the same forward+backward written directly,
 // on the reference FashionCNN. Runs alternate so drift hits both alike; prints medians and the
-// ratio. Usage: bench_classifier [batch=256] [reps=30]
+// ratio. Usage: bench_classifier [batch=256] [reps=100]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   tune_malloc();
   configure_threads();
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
-  const int reps = argc > 2 ? std::atoi(argv[2]) : 30;
+  const int reps = argc > 2 ? std::atoi(argv[2]) : 100;
   models::FashionCNN net(0);
   net->eval();
   ModuleClassifier model(net);
