@@ -54,7 +54,12 @@ class Classifier:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"Classifier.load: path must be a str or os.PathLike, got {type(path).__name__}")
         opts = _check_options("Classifier.load", bounds, num_classes, input_shape, eval_mode)
-        device = str(torch.device(device)) if not isinstance(device, str) else check_str(device, "Classifier.load", "device")
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"Classifier.load: device must be a str or torch.device, got {type(device).__name__}")
+        try:
+            device = str(torch.device(device))
+        except RuntimeError as e:
+            raise ValueError(f"Classifier.load: device {device!r} is not a device: {e}") from None
         self = cls.__new__(cls)
         self._impl = _core.TorchScriptClassifier(os.fspath(path), *opts, device)
         return self

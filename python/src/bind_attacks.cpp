@@ -17,14 +17,7 @@ void bind_attacks(py::module_& m) {
       .def_readonly("x_adv", &AttackResult::x_adv)
       .def_readonly("success", &AttackResult::success)
       .def_readonly("norm", &AttackResult::norm)
-      .def_property_readonly("queries", [](const AttackResult& r) {
-        py::dict d;
-        d["forward_calls"] = r.queries.forward_calls;
-        d["forward_samples"] = r.queries.forward_samples;
-        d["backward_calls"] = r.queries.backward_calls;
-        d["backward_samples"] = r.queries.backward_samples;
-        return d;
-      });
+      .def_property_readonly("queries", [](const AttackResult& r) { return counts_dict(r.queries); });
 
   py::class_<Attack, std::shared_ptr<Attack>>(a, "Attack")
       .def("__call__", &Attack::operator(), py::arg("model"), py::arg("x"), py::arg("y"), release())
@@ -39,8 +32,8 @@ void bind_attacks(py::module_& m) {
                        std::optional<uint64_t> seed) {
              attacks::FGSMOptions o;
              o.eps = eps;
-             o.norm = ops::parse_norm(norm);
-             o.loss = losses::parse_loss(loss);
+             o.norm = ops::parse_norm(norm, "FGSM: norm");
+             o.loss = losses::parse_loss(loss, "FGSM: loss");
              o.random_start = random_start;
              o.step_size = step_size;
              o.targeted = targeted;

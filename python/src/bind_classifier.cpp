@@ -20,15 +20,6 @@ ClassifierOptions make_options(std::pair<double, double> bounds, std::optional<i
   o.eval_mode = eval_mode;
   return o;
 }
-
-py::dict counts_dict(const QueryCounts& q) {
-  py::dict d;
-  d["forward_calls"] = q.forward_calls;
-  d["forward_samples"] = q.forward_samples;
-  d["backward_calls"] = q.backward_calls;
-  d["backward_samples"] = q.backward_samples;
-  return d;
-}
 }  // namespace
 
 void bind_classifier(py::module_& m) {
@@ -41,7 +32,7 @@ void bind_classifier(py::module_& m) {
       .def(
           "loss_and_gradient",
           [](Classifier& c, const at::Tensor& x, const at::Tensor& y, const std::string& loss) {
-            const auto kind = losses::parse_loss(loss);
+            const auto kind = losses::parse_loss(loss, "Classifier.gradient: loss");
             LogitsAndGrad r;
             {
               py::gil_scoped_release nogil;
