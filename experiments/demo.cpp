@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   tune_malloc();
   configure_threads();
   int64_t epochs = 2, train_samples = 60000, test_samples = 10000, batch_size = 128;
+  int64_t attack_batch = 250;
   double lr = 1e-3;
   std::vector<double> eps_list;
   uint64_t seed = 0;
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
       ("test-samples", po::value(&test_samples)->default_value(test_samples),
        "test images evaluated (the first N of the 10,000)")
       ("batch-size", po::value(&batch_size)->default_value(batch_size), "training batch size")
+      ("attack-batch", po::value(&attack_batch)->default_value(attack_batch),
+       "attack batch size (keep activations under glibc's 32 MiB mmap ceiling)")
       ("lr", po::value(&lr)->default_value(lr), "Adam learning rate")
       ("eps", po::value(&eps_list)->multitoken()->default_value({0.05, 0.1}, "0.05 0.1"),
        "FGSM L-infinity radii, in pixel units of [0, 1]")
@@ -54,8 +57,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
-    BULWARK_CHECK(train_samples >= 1 && test_samples >= 1,
-                  "bulwark-demo: --train-samples and --test-samples must be >= 1");
+    BULWARK_CHECK(train_samples >= 1 && test_samples >= 1 && attack_batch >= 1,
+                  "bulwark-demo: --train-samples, --test-samples and --attack-batch must be >= 1");
 
     std::printf("bulwark %s: %d threads\n", version().c_str(), at::get_num_threads());
     const auto train_set = data::fashion_mnist("train").slice(0, train_samples);
@@ -83,8 +86,8 @@ int main(int argc, char** argv) {
       attacks::FGSM fgsm(fo);
       const auto t1 = std::chrono::steady_clock::now();
       int64_t correct = 0;
-      for (int64_t start = 0; start < test_set.size(); start += 250) {
-        const auto part = test_set.slice(start, 250);
+      for (int64_t start = 0; start < test_set.size(); start += attack_batch) {
+        const auto part = test_set.slice(start, attack_batch);
         const auto r = fgsm.run(model, part.inputs, part.labels);
         correct += r.success.logical_not().sum().item<int64_t>();
       }

@@ -84,12 +84,8 @@ class FGSM(Attack):
         self.random_start = check_bool(random_start, fn, "random_start")
         step = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
         self.targeted = check_bool(targeted, fn, "targeted")
-        self.seed = check_seed(seed, fn, allow_none=True)
+        seed = check_seed(seed, fn, allow_none=True)
         self._impl = _core.attacks.FGSM(self.eps, check_str(norm, fn, "norm"), self.loss,
-                                        self.random_start, step, self.targeted, self.seed)
+                                        self.random_start, step, self.targeted, seed)
         self.step_size = self._impl.step_size
-        self.seed = _core.default_seed() if self.seed is None else self.seed
-
-    @property
-    def norm(self):
-        return self._impl.norm
+        self.seed = _core.default_seed() if seed is None else seed

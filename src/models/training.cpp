@@ -32,6 +32,7 @@ TrainHistory train(torch::nn::Module& module,
     Progress bar(detail::str("epoch ", epoch + 1, "/", options.epochs), batches, options.progress);
     const at::Tensor order = at::randperm(n, gen, at::TensorOptions(at::kLong));
     double total = 0;
+    int64_t seen = 0;
     for (int64_t b = 0; b < batches; ++b) {
       const at::Tensor idx = order.slice(0, b * options.batch_size, (b + 1) * options.batch_size);
       const at::Tensor x = data.inputs.index_select(0, idx);
@@ -41,7 +42,8 @@ TrainHistory train(torch::nn::Module& module,
       loss.backward();
       optimizer.step();
       total += loss.item<double>() * static_cast<double>(idx.size(0));
-      bar.update(b + 1, detail::str("loss ", total / static_cast<double>((b + 1) * options.batch_size)));
+      seen += idx.size(0);
+      bar.update(b + 1, detail::str("loss ", total / static_cast<double>(seen)));
     }
     history.push_back(total / static_cast<double>(n));
     bar.finish(detail::str("loss ", history.back()));

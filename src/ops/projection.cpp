@@ -65,45 +65,54 @@ at::Tensor l1(const at::Tensor& delta, const at::Tensor& e) {
   return at::where(inside, f, w).view_as(delta);
 }
 
-}  // namespace
-
-// The scalar overloads go through the per-sample ones: one set of checks and messages.
-at::Tensor project_linf(const at::Tensor& delta, double eps) {
-  return project_linf(delta, at::scalar_tensor(eps, at::kDouble));
-}
-at::Tensor project_linf(const at::Tensor& delta, const at::Tensor& eps) {
-  check_delta(delta, "project_linf");
-  return linf(delta, eps_column(delta, eps, "project_linf"));
-}
-
-at::Tensor project_l2(const at::Tensor& delta, double eps) {
-  return project_l2(delta, at::scalar_tensor(eps, at::kDouble));
-}
-at::Tensor project_l2(const at::Tensor& delta, const at::Tensor& eps) {
-  check_delta(delta, "project_l2");
-  return l2(delta, eps_column(delta, eps, "project_l2"));
-}
-
-at::Tensor project_l1(const at::Tensor& delta, double eps) {
-  return project_l1(delta, at::scalar_tensor(eps, at::kDouble));
-}
-at::Tensor project_l1(const at::Tensor& delta, const at::Tensor& eps) {
-  check_delta(delta, "project_l1");
-  return l1(delta, eps_column(delta, eps, "project_l1"));
-}
-
-at::Tensor project(const at::Tensor& delta, Norm norm, double eps) {
-  return project(delta, norm, at::scalar_tensor(eps, at::kDouble));
-}
-
-at::Tensor project(const at::Tensor& delta, Norm norm, const at::Tensor& eps) {
+const char* function_name(Norm norm) {
   switch (norm) {
-    case Norm::Linf: return project_linf(delta, eps);
-    case Norm::L2: return project_l2(delta, eps);
-    case Norm::L1: return project_l1(delta, eps);
+    case Norm::Linf: return "project_linf";
+    case Norm::L2: return "project_l2";
+    case Norm::L1: return "project_l1";
+  }
+  BULWARK_ASSERT(false);
+  return "";
+}
+
+// e: a 0-dim radius or an (N, 1) column; both broadcast in linf/l2/l1.
+at::Tensor dispatch(const at::Tensor& delta, Norm norm, const at::Tensor& e) {
+  switch (norm) {
+    case Norm::Linf: return linf(delta, e);
+    case Norm::L2: return l2(delta, e);
+    case Norm::L1: return l1(delta, e);
   }
   BULWARK_ASSERT(false);
   return {};
+}
+
+}  // namespace
+
+at::Tensor project(const at::Tensor& delta, Norm norm, double eps) {
+  // Checked on the host: no device round trip on an attack's hot path.
+  const char* where = function_name(norm);
+  check_delta(delta, where);
+  BULWARK_CHECK(std::isfinite(eps) && eps >= 0, where, ": eps must be finite and >= 0, got ", eps);
+  return dispatch(delta, norm, at::scalar_tensor(eps, delta.options()));
+}
+
+at::Tensor project(const at::Tensor& delta, Norm norm, const at::Tensor& eps) {
+  const char* where = function_name(norm);
+  check_delta(delta, where);
+  return dispatch(delta, norm, eps_column(delta, eps, where));
+}
+
+at::Tensor project_linf(const at::Tensor& delta, double eps) { return project(delta, Norm::Linf, eps); }
+at::Tensor project_linf(const at::Tensor& delta, const at::Tensor& eps) {
+  return project(delta, Norm::Linf, eps);
+}
+at::Tensor project_l2(const at::Tensor& delta, double eps) { return project(delta, Norm::L2, eps); }
+at::Tensor project_l2(const at::Tensor& delta, const at::Tensor& eps) {
+  return project(delta, Norm::L2, eps);
+}
+at::Tensor project_l1(const at::Tensor& delta, double eps) { return project(delta, Norm::L1, eps); }
+at::Tensor project_l1(const at::Tensor& delta, const at::Tensor& eps) {
+  return project(delta, Norm::L1, eps);
 }
 
 at::Tensor clip_to_box(const at::Tensor& x, const Bounds& bounds) {
