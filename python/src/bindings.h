@@ -25,5 +25,6 @@ void bind_classifier(py::module_& m);
 void bind_ops(py::module_& m);
 void bind_attacks(py::module_& m);
 void bind_data(py::module_& m);
+void bind_models(py::module_& m);
 
 }  // namespace bulwark::python

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   bind_ops(m);
   bind_attacks(m);
   bind_data(m);
+  bind_models(m);
 }

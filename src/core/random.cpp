@@ -31,4 +31,14 @@ uint64_t derive_seed(uint64_t seed, uint64_t index) {
   return z ^ (z >> 31);
 }
 
+GlobalRngGuard::GlobalRngGuard() : generator_(at::detail::getDefaultCPUGenerator()) {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  state_ = generator_.get_state();
+}
+
+GlobalRngGuard::~GlobalRngGuard() {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_state(state_);
+}
+
 }  // namespace bulwark

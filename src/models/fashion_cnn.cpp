@@ -9,6 +9,7 @@
 namespace bulwark::models {
 
 FashionCNNImpl::FashionCNNImpl(uint64_t seed) {
+  GlobalRngGuard keep_global_rng;  // the layer constructors draw from it; we reinitialise below
   conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3).padding(1)));
   conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 3).padding(1)));
   fc1 = register_module("fc1", torch::nn::Linear(64 * 7 * 7, 128));

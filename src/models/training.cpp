@@ -44,6 +44,9 @@ TrainHistory train(torch::nn::Module& module,
       total += loss.item<double>() * static_cast<double>(idx.size(0));
       seen += idx.size(0);
       bar.update(b + 1, detail::str("loss ", total / static_cast<double>(seen)));
+      if (options.on_batch) {
+        options.on_batch({epoch, options.epochs, b + 1, batches, total / static_cast<double>(seen)});
+      }
     }
     history.push_back(total / static_cast<double>(n));
     bar.finish(detail::str("loss ", history.back()));

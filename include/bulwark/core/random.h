@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 namespace bulwark {
@@ -19,5 +20,20 @@ at::Generator make_generator(uint64_t seed, c10::Device device = c10::kCPU);
 // A seed for item `index` of a stream seeded with `seed` (SplitMix64, Steele et al. 2014),
 // so per-sample randomness under OpenMP does not depend on the thread count.
 uint64_t derive_seed(uint64_t seed, uint64_t index);
+
+// Saves the state of torch's default CPU generator and restores it on scope exit. For code that
+// cannot help drawing from it, such as LibTorch layer constructors (reset_parameters): bulwark
+// then reinitialises from its own generator and leaves the global stream as it found it.
+class GlobalRngGuard {
+ public:
+  GlobalRngGuard();
+  ~GlobalRngGuard();
+  GlobalRngGuard(const GlobalRngGuard&) = delete;
+  GlobalRngGuard& operator=(const GlobalRngGuard&) = delete;
+
+ private:
+  at::Generator generator_;
+  at::Tensor state_;
+};
 
 }  // namespace bulwark

@@ -13,12 +13,22 @@
 
 namespace bulwark::models {
 
+// Where training is, for progress callbacks (e.g. a Python progress bar).
+struct TrainProgress {
+  int64_t epoch;    // 0-based
+  int64_t epochs;
+  int64_t batch;    // 1-based, batches done in this epoch
+  int64_t batches;  // per epoch
+  double loss;      // mean loss of this epoch so far
+};
+
 struct TrainOptions {
   int64_t epochs = 3;
   int64_t batch_size = 128;
   double lr = 1e-3;        // Adam
   uint64_t seed = 0;       // the shuffling order
   bool progress = true;    // a one-line progress bar on stderr
+  std::function<void(const TrainProgress&)> on_batch;  // called after every batch, if set
 };
 
 // Mean training loss of each epoch.

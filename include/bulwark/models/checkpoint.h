@@ -1,0 +1,30 @@
+#pragma once
+// Checkpoints of C++ modules, and the model cache that keeps `make demo` and the tests from
+// retraining: a trained model is stored under a key naming everything that determined it.
+
+#include <functional>
+#include <string>
+
+#include <torch/nn/module.h>
+
+namespace bulwark::models {
+
+// Writes the module's parameters and buffers to `path` (torch::serialize), atomically: to a
+// temporary file first, then renamed, so a crash never leaves a half-written checkpoint.
+void save_checkpoint(const torch::nn::Module& module, const std::string& path);
+
+// Loads `path` into `module`. FileError if missing; FormatError if the file is corrupt or does not
+// match the module (missing or mis-shaped parameters).
+void load_checkpoint(torch::nn::Module& module, const std::string& path);
+
+// $BULWARK_CACHE_DIR, else $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark.
+std::string cache_dir();
+
+// Loads `key` from the cache into `module` if it is there and sound; otherwise calls `train`
+// (which must fill `module`) and stores the result. A corrupt checkpoint is reported on stderr,
+// removed and retrained, never used. Returns true when the model came from the cache.
+// Keys are file names: letters, digits, '-', '_', '.' and '=' only.
+bool load_or_train(torch::nn::Module& module, const std::string& key,
+                   const std::function<void()>& train, const std::string& dir = "");
+
+}  // namespace bulwark::models
