@@ -1,5 +1,5 @@
 // bulwark-demo: the short end-to-end run of `make demo` until the experiment runner lands.
-// Trains the reference FashionCNN on Fashion-MNIST, then attacks the test set with FGSM and
+// Trains the reference FashionCNN on Fashion-MNIST (or loads it from the model cache), then attacks the test set with FGSM and
 // prints clean vs adversarial accuracy.
 #include <chrono>
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include <bulwark/core/runtime.h>
 #include <bulwark/data/fashion_mnist.h>
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/reference.h>
 #include <bulwark/models/training.h>
 
 namespace po = boost::program_options;
@@ -29,7 +30,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 int main(int argc, char** argv) {
   tune_malloc();
   configure_threads();
-  int64_t epochs = 2, train_samples = 60000, test_samples = 10000, batch_size = 128;
+  int64_t epochs = 4, test_samples = 10000, batch_size = 128;
   int64_t attack_batch = 250;
   double lr = 1e-3;
   std::vector<double> eps_list;
@@ -38,8 +39,6 @@ int main(int argc, char** argv) {
   opts.add_options()
       ("help,h", "show this help")
       ("epochs", po::value(&epochs)->default_value(epochs), "training epochs")
-      ("train-samples", po::value(&train_samples)->default_value(train_samples),
-       "training images used (the first N of the 60,000)")
       ("test-samples", po::value(&test_samples)->default_value(test_samples),
        "test images evaluated (the first N of the 10,000)")
       ("batch-size", po::value(&batch_size)->default_value(batch_size), "training batch size")
@@ -48,7 +47,8 @@ int main(int argc, char** argv) {
       ("lr", po::value(&lr)->default_value(lr), "Adam learning rate")
       ("eps", po::value(&eps_list)->multitoken()->default_value({0.05, 0.1}, "0.05 0.1"),
        "FGSM L-infinity radii, in pixel units of [0, 1]")
-      ("seed", po::value(&seed)->default_value(seed), "weights and shuffling seed");
+      ("seed", po::value(&seed)->default_value(seed), "weights and shuffling seed")
+      ("no-cache", "train even if the model cache holds this recipe (and do not store it)");
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -57,28 +57,28 @@ int main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
-    BULWARK_CHECK(train_samples >= 1 && test_samples >= 1 && attack_batch >= 1,
-                  "bulwark-demo: --train-samples, --test-samples and --attack-batch must be >= 1");
+    BULWARK_CHECK(test_samples >= 1 && attack_batch >= 1,
+                  "bulwark-demo: --test-samples and --attack-batch must be >= 1");
 
     std::printf("bulwark %s: %d threads\n", version().c_str(), at::get_num_threads());
-    const auto train_set = data::fashion_mnist("train").slice(0, train_samples);
     const auto test_set = data::fashion_mnist("test").slice(0, test_samples);
-    std::printf("Fashion-MNIST: %lld train, %lld test images\n",
-                static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()));
 
-    models::FashionCNN net(seed);
-    models::TrainOptions train_opts;
-    train_opts.epochs = epochs;
-    train_opts.batch_size = batch_size;
-    train_opts.lr = lr;
-    train_opts.seed = seed;
+    models::FashionCNNRecipe recipe;
+    recipe.epochs = epochs;
+    recipe.batch_size = batch_size;
+    recipe.lr = lr;
+    recipe.seed = seed;
+    recipe.use_cache = vm.count("no-cache") == 0;
     const auto t0 = std::chrono::steady_clock::now();
-    models::train(*net, [&](const at::Tensor& x) { return net->forward(x); }, train_set, train_opts);
+    bool cached = false;
+    models::FashionCNN net = models::trained_fashion_cnn(recipe, &cached);
     const double train_s = seconds_since(t0);
 
     ModuleClassifier model(net);
     const double clean = models::accuracy(model, test_set);
-    std::printf("\ntrained in %.1f s\n\n%-28s %10s %8s\n", train_s, "attack", "accuracy", "time");
+    std::printf("FashionCNN %s in %.1f s (%s)\n\n%-28s %10s %8s\n",
+                cached ? "loaded from the model cache" : "trained on 60,000 images", train_s,
+                models::cache_key(recipe).c_str(), "attack", "accuracy", "time");
     std::printf("%-28s %9.2f%% %8s\n", "none (clean)", 100 * clean, "-");
     for (double eps : eps_list) {
       attacks::FGSMOptions fo;
