@@ -3,7 +3,8 @@
 import os
 
 from . import _core
-from ._convert import check_str
+from ._convert import as_tensor, check_int, check_real, check_seed, check_str
+from ._random import get_seed
 
 
 def fashion_mnist(split="train", dir=None):
@@ -24,3 +25,49 @@ def read_idx(path):
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"read_idx: path must be a path, got {type(path).__name__}")
     return _core.data.read_idx(os.fspath(path))
+
+
+def digits(path=None):
+    """sklearn's 8x8 digits (1,797) enlarged to 28x28: ``(images, labels)``.
+
+    An out-of-distribution set for Fashion-MNIST models. ``images``: float32 ``(1797, 1, 28, 28)``
+    in [0, 1] (pixel/16, bilinear resize); ``labels``: int64 digits. Read from Debian's
+    ``python3-sklearn`` (``digits.csv.gz``), or ``path`` / ``$BULWARK_DIGITS_PATH``.
+    """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"digits: path must be a path, got {type(path).__name__}")
+    return _core.data.digits("" if path is None else os.fspath(path))
+
+
+def _ood_args(fn, n, shape, seed):
+    n = check_int(n, fn, "n", low=0)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{fn}: shape must be a tuple of ints, got {type(shape).__name__}")
+    shape = [check_int(d, fn, "shape", low=1) for d in shape]
+    seed = check_seed(seed, fn, allow_none=True)
+    return n, shape, get_seed() if seed is None else seed
+
+
+def uniform_noise(n, shape=(1, 28, 28), seed=None):
+    """``n`` images with pixels i.i.d. U(0, 1); labels -1. Same seed, same images."""
+    return _core.data.uniform_noise(*_ood_args("uniform_noise", n, shape, seed))
+
+
+def gaussian_noise(n, shape=(1, 28, 28), seed=None, mean=0.5, std=0.25):
+    """``n`` images with pixels i.i.d. N(mean, std^2) clipped to [0, 1]; labels -1."""
+    fn = "gaussian_noise"
+    return _core.data.gaussian_noise(*_ood_args(fn, n, shape, seed), check_real(mean, fn, "mean"),
+                                     check_real(std, fn, "std", low=0, low_inclusive=False))
+
+
+def inverted(images):
+    """``1 - images`` (the same images in negative); labels -1."""
+    t, _ = as_tensor(images, "inverted", "images")
+    return _core.data.inverted(t)
+
+
+def rotated(images, seed=None):
+    """Each image turned by 90, 180 or 270 degrees, drawn per image from ``seed``; labels -1."""
+    t, _ = as_tensor(images, "rotated", "images")
+    seed = check_seed(seed, "rotated", allow_none=True)
+    return _core.data.rotated(t, get_seed() if seed is None else seed)

@@ -1,11 +1,27 @@
 #include <torch/extension.h>
+#include <pybind11/stl.h>
 
+#include <bulwark/data/digits.h>
 #include <bulwark/data/fashion_mnist.h>
 #include <bulwark/data/idx.h>
+#include <bulwark/data/ood_sets.h>
 
 #include "bindings.h"
 
 namespace bulwark::python {
+
+namespace {
+// Runs `load` without the GIL and hands (inputs, labels) to Python.
+template <typename F>
+py::tuple as_pair(F&& load) {
+  data::TensorDataset ds;
+  {
+    py::gil_scoped_release nogil;
+    ds = load();
+  }
+  return py::make_tuple(ds.inputs, ds.labels);
+}
+}  // namespace
 
 void bind_data(py::module_& m) {
   py::module_ d = m.def_submodule("data", "Data sets read from Debian's packages.");
@@ -13,13 +29,24 @@ void bind_data(py::module_& m) {
   d.def("read_idx", &data::read_idx, py::arg("path"), release());
   d.def("fashion_mnist_dir", &data::fashion_mnist_dir);
   d.def("fashion_mnist", [](const std::string& split, const std::string& dir) {
-    data::TensorDataset ds;
-    {
-      py::gil_scoped_release nogil;
-      ds = data::fashion_mnist(split, dir);
-    }
-    return py::make_tuple(ds.inputs, ds.labels);
+    return as_pair([&] { return data::fashion_mnist(split, dir); });
   }, py::arg("split"), py::arg("dir") = "");
+  d.def("digits_path", &data::digits_path);
+  d.def("digits", [](const std::string& path) {
+    return as_pair([&] { return data::digits(path); });
+  }, py::arg("path") = "");
+  d.def("uniform_noise", [](int64_t n, std::vector<int64_t> shape, uint64_t seed) {
+    return as_pair([&] { return data::uniform_noise(n, shape, seed); });
+  }, py::arg("n"), py::arg("shape"), py::arg("seed"));
+  d.def("gaussian_noise", [](int64_t n, std::vector<int64_t> shape, uint64_t seed, double mean,
+                             double std) {
+    return as_pair([&] { return data::gaussian_noise(n, shape, seed, mean, std); });
+  }, py::arg("n"), py::arg("shape"), py::arg("seed"), py::arg("mean"), py::arg("std"));
+  d.def("inverted", [](const at::Tensor& x) { return as_pair([&] { return data::inverted(x); }); },
+        py::arg("images"));
+  d.def("rotated", [](const at::Tensor& x, uint64_t seed) {
+    return as_pair([&] { return data::rotated(x, seed); });
+  }, py::arg("images"), py::arg("seed"));
 }
 
 }  // namespace bulwark::python
