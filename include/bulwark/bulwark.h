@@ -6,6 +6,7 @@
 #include <bulwark/core/bounds.h>
 #include <bulwark/core/classifier.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/paths.h>
 #include <bulwark/core/module_classifier.h>
 #include <bulwark/core/progress.h>
 #include <bulwark/core/random.h>

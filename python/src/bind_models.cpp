@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/paths.h>
 #include <bulwark/core/module_classifier.h>
 #include <bulwark/models/checkpoint.h>
 #include <bulwark/models/fashion_cnn.h>
@@ -66,7 +67,7 @@ void bind_models(py::module_& m) {
         return std::make_shared<ModuleClassifier>(net, o);
       });
 
-  md.def("cache_dir", &models::cache_dir);
+  md.def("cache_dir", [] { return bulwark::cache_dir(); });
   md.def("fashion_cnn_cache_key", [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed) {
     models::FashionCNNRecipe r;
     r.epochs = epochs;

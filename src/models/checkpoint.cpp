@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/paths.h>
 
 namespace bulwark::models {
 
@@ -43,15 +43,6 @@ void load_checkpoint(torch::nn::Module& module, const std::string& path) {
     throw FormatError(detail::str("load_checkpoint: '", path, "' is not a checkpoint of this ",
                                   module.name(), ": ", e.what_without_backtrace()));
   }
-}
-
-std::string cache_dir() {
-  if (const char* d = std::getenv("BULWARK_CACHE_DIR"); d != nullptr && *d != '\0') return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
-    return (fs::path(x) / "bulwark").string();
-  }
-  const char* home = std::getenv("HOME");
-  return (fs::path(home != nullptr ? home : ".") / ".cache" / "bulwark").string();
 }
 
 bool load_or_train(torch::nn::Module& module, const std::string& key,

@@ -17,11 +17,9 @@ void save_checkpoint(const torch::nn::Module& module, const std::string& path);
 // match the module (missing or mis-shaped parameters).
 void load_checkpoint(torch::nn::Module& module, const std::string& path);
 
-// $BULWARK_CACHE_DIR, else $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark.
-std::string cache_dir();
-
 // Loads `key` from the cache into `module` if it is there and sound; otherwise calls `train`
-// (which must fill `module`) and stores the result. A corrupt checkpoint is reported on stderr,
+// (which must fill `module`) and stores the result under <dir>/models/ (default dir:
+// bulwark::cache_dir()). A corrupt checkpoint is reported on stderr,
 // removed and retrained, never used. Returns true when the model came from the cache.
 // Keys are file names: letters, digits, '-', '_', '.' and '=' only.
 bool load_or_train(torch::nn::Module& module, const std::string& key,

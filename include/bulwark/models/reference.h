@@ -19,7 +19,7 @@ struct FashionCNNRecipe {
   uint64_t seed = 0;          // initial weights and shuffling
   bool progress = true;       // one-line progress on stderr
   bool use_cache = true;      // load/store in the model cache
-  std::string cache_dir;      // empty: bulwark::models::cache_dir()
+  std::string cache_dir;      // empty: bulwark::cache_dir()
   std::string data_dir;       // empty: bulwark::data::fashion_mnist_dir()
   std::function<void(const TrainProgress&)> on_batch;
 };
