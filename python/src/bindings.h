@@ -26,5 +26,6 @@ void bind_ops(py::module_& m);
 void bind_attacks(py::module_& m);
 void bind_data(py::module_& m);
 void bind_models(py::module_& m);
+void bind_text(py::module_& m);
 
 }  // namespace bulwark::python

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   bind_attacks(m);
   bind_data(m);
   bind_models(m);
+  bind_text(m);
 }

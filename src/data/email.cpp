@@ -215,10 +215,36 @@ std::string strip_html(std::string_view s) {
   return out;
 }
 
+std::string to_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = len > 0 && i + len <= n;
+    for (size_t k = 1; valid && k < len; ++k) valid = (p[i + k] & 0xC0) == 0x80;
+    if (valid && len == 2) valid = c >= 0xC2;                                  // no overlongs
+    if (valid && len == 3) valid = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
+    if (valid && len == 4) valid = c <= 0xF4 && !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
+    if (valid) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {  // Latin-1: U+0080..U+00FF as two bytes
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string email_text(std::string_view raw) {
   std::string out;
   walk(raw, 0, out);
-  return out;
+  return to_utf8(out);
 }
 
 }  // namespace bulwark::data

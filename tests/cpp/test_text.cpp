@@ -124,6 +124,8 @@ TEST_CASE("email_text: headers, quoted-printable, base64, multipart, HTML", "[da
   CHECK(body.find("Subject") == std::string::npos);
   CHECK(body.find("iVBOR") == std::string::npos);
   CHECK(data::email_text("no blank line, headers only: x") == "");
+  CHECK(data::to_utf8("caf\xc3\xa9 \xa3" "5") == "caf\xc3\xa9 \xc2\xa3" "5");  // £ from Latin-1
+  CHECK(data::to_utf8("\xed\xa0\x80") == "\xc3\xad\xc2\xa0\xc2\x80");  // a surrogate is invalid
 }
 
 TEST_CASE("spam_assassin: counts, disjoint stratified split, seeded", "[data][spam]") {
