@@ -104,5 +104,8 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "torch: %s\n", e.what_without_backtrace());
+    return 1;
   }
 }

@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include <bulwark/data/spam_assassin.h>
+#include <bulwark/text/encode.h>
 #include <bulwark/text/tokenizer.h>
 #include <bulwark/text/vocabulary.h>
 #include <bulwark/text/wordnet.h>
@@ -20,13 +21,7 @@ void bind_text(py::module_& m) {
            }),
            py::arg("lowercase"), py::arg("keep_punctuation"))
       .def("tokenize", &text::Tokenizer::tokenize, py::arg("text"))
-      .def("tokenize_batch", [](const text::Tokenizer& tok, const std::vector<std::string>& texts) {
-        std::vector<std::vector<std::string>> out(texts.size());
-        py::gil_scoped_release nogil;
-#pragma omp parallel for schedule(dynamic, 16)
-        for (int64_t i = 0; i < static_cast<int64_t>(texts.size()); ++i) out[i] = tok.tokenize(texts[i]);
-        return out;
-      }, py::arg("texts"))
+      .def("tokenize_batch", &text::tokenize_all, py::arg("texts"), release())
       .def_property_readonly("lowercase", [](const text::Tokenizer& x) { return x.options().lowercase; })
       .def_property_readonly("keep_punctuation",
                              [](const text::Tokenizer& x) { return x.options().keep_punctuation; })

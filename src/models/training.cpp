@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
 #include <torch/optim/adam.h>
 
 #include <bulwark/core/error.h>
@@ -22,6 +23,7 @@ TrainHistory train(torch::nn::Module& module,
   BULWARK_CHECK(n >= 1, "train: the data set is empty");
   losses::check_labels(data.labels, n, -1, "train", "data.labels");
 
+  torch::autograd::AutoGradMode grad_on(true);  // also when called under no_grad
   torch::optim::Adam optimizer(module.parameters(), torch::optim::AdamOptions(options.lr));
   at::Generator gen = make_generator(options.seed);
   const bool was_training = module.is_training();

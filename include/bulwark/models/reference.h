@@ -6,8 +6,13 @@
 #include <functional>
 #include <string>
 
+#include <memory>
+
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/text_models.h>
 #include <bulwark/models/training.h>
+#include <bulwark/text/tokenizer.h>
+#include <bulwark/text/vocabulary.h>
 
 namespace bulwark::models {
 
@@ -31,5 +36,36 @@ std::string cache_key(const FashionCNNRecipe& recipe);
 // A FashionCNN trained by `recipe` (in train mode off: eval()). `from_cache`, if given, tells
 // whether the weights came from the cache.
 FashionCNN trained_fashion_cnn(const FashionCNNRecipe& recipe = {}, bool* from_cache = nullptr);
+
+// A spam filter on the SpamAssassin training split (deduplicated, split seed 0): the vocabulary
+// is built from the training texts, texts are cut to max_len tokens, Adam, cross-entropy.
+struct SpamClassifierRecipe {
+  std::string arch = "bag";   // "bag" (EmbeddingBagClassifier) or "cnn" (TextCNN)
+  int64_t epochs = 5;
+  int64_t batch_size = 32;
+  double lr = 2e-3;
+  int64_t dim = 64;
+  int64_t max_len = 256;
+  int64_t min_freq = 2;
+  int64_t max_vocab = 20000;
+  uint64_t seed = 0;           // initial weights and shuffling
+  bool progress = true;
+  bool use_cache = true;
+  std::string cache_dir;
+  std::string data_dir;        // empty: bulwark::data::spam_assassin_dir()
+  std::function<void(const TrainProgress&)> on_batch;
+};
+
+struct SpamClassifier {
+  std::shared_ptr<TextModel> model;  // eval mode; label 1 = spam
+  text::Tokenizer tokenizer;
+  text::Vocabulary vocabulary;
+  int64_t max_len = 256;
+};
+
+std::string cache_key(const SpamClassifierRecipe& recipe);
+// The vocabulary is rebuilt from the data (deterministic); only the weights are cached.
+SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& recipe = {},
+                                       bool* from_cache = nullptr);
 
 }  // namespace bulwark::models

@@ -34,7 +34,7 @@ struct TrainOptions {
 // Mean training loss of each epoch.
 using TrainHistory = std::vector<double>;
 
-// Cross-entropy training with Adam. `forward` maps inputs to logits with `module`'s parameters.
+// Cross-entropy training with Adam (autograd on, also when the caller is under no_grad). `forward` maps inputs to logits with `module`'s parameters.
 TrainHistory train(torch::nn::Module& module,
                    const std::function<at::Tensor(const at::Tensor&)>& forward,
                    const data::TensorDataset& data, const TrainOptions& options = {});
