@@ -22,11 +22,21 @@ py::dict state_dict(const torch::nn::Module& m) {
   return out;
 }
 
+using PyProgress = std::function<void(int64_t, int64_t, int64_t, int64_t, double)>;
+// A training callback that calls Python (under the GIL), or none.
+std::function<void(const models::TrainProgress&)> python_progress(const PyProgress& f) {
+  if (!f) return {};
+  return [f](const models::TrainProgress& p) {
+    py::gil_scoped_acquire gil;
+    f(p.epoch, p.epochs, p.batch, p.batches, p.loss);
+  };
+}
+
 void load_state_dict(torch::nn::Module& m, const py::dict& state) {
   auto params = m.named_parameters();
   auto buffers = m.named_buffers();
   BULWARK_CHECK(static_cast<size_t>(py::len(state)) == params.size() + buffers.size(),
-                "FashionCNN.load_state_dict: expected ", params.size() + buffers.size(),
+                m.name(), ".load_state_dict: expected ", params.size() + buffers.size(),
                 " entries, got ", py::len(state));
   at::NoGradGuard no_grad;
   for (auto item : state) {
@@ -34,8 +44,8 @@ void load_state_dict(torch::nn::Module& m, const py::dict& state) {
     const at::Tensor value = item.second.cast<at::Tensor>();
     at::Tensor* target = params.find(name);
     if (target == nullptr) target = buffers.find(name);
-    BULWARK_CHECK(target != nullptr, "FashionCNN.load_state_dict: unknown entry '", name, "'");
-    BULWARK_CHECK_SHAPE(target->sizes().equals(value.sizes()), "FashionCNN.load_state_dict: '",
+    BULWARK_CHECK(target != nullptr, m.name(), ".load_state_dict: unknown entry '", name, "'");
+    BULWARK_CHECK_SHAPE(target->sizes().equals(value.sizes()), m.name(), ".load_state_dict: '",
                         name, "' must have shape ", target->sizes(), ", got ", value.sizes());
     target->copy_(value);
   }
@@ -67,6 +77,55 @@ void bind_models(py::module_& m) {
         return std::make_shared<ModuleClassifier>(net, o);
       });
 
+  using models::TextModel;
+  py::class_<TextModel, std::shared_ptr<TextModel>>(md, "TextModel")
+      .def("forward", &TextModel::forward, py::arg("ids"), release())
+      .def("embed", &TextModel::embed, py::arg("ids"), release())
+      .def("forward_embedded", &TextModel::forward_embedded, py::arg("embeddings"), py::arg("mask"),
+           release())
+      .def("state_dict", [](const TextModel& net) { return state_dict(net); })
+      .def("load_state_dict", [](TextModel& net, const py::dict& s) { load_state_dict(net, s); },
+           py::arg("state"));
+  py::class_<models::EmbeddingBagClassifier, TextModel, std::shared_ptr<models::EmbeddingBagClassifier>>(
+      md, "EmbeddingBagClassifier")
+      .def(py::init<int64_t, int64_t, int64_t, uint64_t>(), py::arg("vocab_size"), py::arg("dim"),
+           py::arg("num_classes"), py::arg("seed"));
+  py::class_<models::TextCNN, TextModel, std::shared_ptr<models::TextCNN>>(md, "TextCNN")
+      .def(py::init<int64_t, int64_t, int64_t, int64_t, uint64_t>(), py::arg("vocab_size"),
+           py::arg("dim"), py::arg("filters"), py::arg("num_classes"), py::arg("seed"));
+
+  md.def("trained_spam_classifier",
+         [](const std::string& arch, int64_t epochs, int64_t batch_size, double lr, int64_t dim,
+            int64_t max_len, int64_t min_freq, int64_t max_vocab, uint64_t seed, bool use_cache,
+            const std::string& cache_dir, const std::string& data_dir,
+            std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
+           models::SpamClassifierRecipe r;
+           r.arch = arch;
+           r.epochs = epochs;
+           r.batch_size = batch_size;
+           r.lr = lr;
+           r.dim = dim;
+           r.max_len = max_len;
+           r.min_freq = min_freq;
+           r.max_vocab = max_vocab;
+           r.seed = seed;
+           r.use_cache = use_cache;
+           r.cache_dir = cache_dir;
+           r.data_dir = data_dir;
+           r.progress = false;
+           r.on_batch = python_progress(on_batch);
+           bool cached = false;
+           models::SpamClassifier out;
+           {
+             py::gil_scoped_release nogil;
+             out = models::trained_spam_classifier(r, &cached);
+           }
+           return py::make_tuple(out.model, out.vocabulary.tokens(), cached);
+         },
+         py::arg("arch"), py::arg("epochs"), py::arg("batch_size"), py::arg("lr"), py::arg("dim"),
+         py::arg("max_len"), py::arg("min_freq"), py::arg("max_vocab"), py::arg("seed"),
+         py::arg("use_cache"), py::arg("cache_dir"), py::arg("data_dir"), py::arg("on_batch"));
+
   md.def("cache_dir", [] { return bulwark::cache_dir(); });
   md.def("fashion_cnn_cache_key", [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed) {
     models::FashionCNNRecipe r;
@@ -88,13 +147,8 @@ void bind_models(py::module_& m) {
            r.use_cache = use_cache;
            r.cache_dir = cache_dir;
            r.data_dir = data_dir;
-           r.progress = !on_batch;
-           if (on_batch) {
-             r.on_batch = [on_batch](const models::TrainProgress& p) {
-               py::gil_scoped_acquire gil;  // the callback is Python
-               on_batch(p.epoch, p.epochs, p.batch, p.batches, p.loss);
-             };
-           }
+           r.progress = false;
+           r.on_batch = python_progress(on_batch);
            bool cached = false;
            models::FashionCNN net{nullptr};
            {
