@@ -24,8 +24,20 @@
 #include <bulwark/attacks/fgsm.h>
 
 #include <bulwark/data/dataset.h>
+#include <bulwark/data/digits.h>
+#include <bulwark/data/email.h>
 #include <bulwark/data/fashion_mnist.h>
 #include <bulwark/data/idx.h>
+#include <bulwark/data/ood_sets.h>
+#include <bulwark/data/spam_assassin.h>
 
+#include <bulwark/text/encode.h>
+#include <bulwark/text/tokenizer.h>
+#include <bulwark/text/vocabulary.h>
+#include <bulwark/text/wordnet.h>
+
+#include <bulwark/models/checkpoint.h>
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/reference.h>
+#include <bulwark/models/text_models.h>
 #include <bulwark/models/training.h>
