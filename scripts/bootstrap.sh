@@ -16,7 +16,7 @@ PACKAGES=(
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-torch python3-numpy python3-pybind11 python3-pytest
   python3-nbclient python3-ipykernel python3-nbformat python3-matplotlib python3-sklearn
-  python3-tqdm
+  python3-tqdm python3-ipywidgets
   # data
   dataset-fashion-mnist wordnet-base
 )

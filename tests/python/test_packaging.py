@@ -52,7 +52,7 @@ def test_notebook_runs_in_a_venv_kernel(tmp_path):
         "nb = nbformat.read(sys.argv[1], as_version=4)\n"
         # the kernel `make venv` installs into the venv: its Python runs the cells
         "NotebookClient(nb, kernel_name='bulwark', timeout=120).execute()\n"
-        "print(nb.cells[0].outputs[0]['text'])\n"
+        "print(''.join(o['text'] for o in nb.cells[0].outputs if o.get('name') == 'stdout'))\n"
     )
     out = subprocess.run([venv_python(), "-c", runner, str(path)], env=clean_env(),
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
