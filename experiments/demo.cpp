@@ -1,11 +1,7 @@
 // bulwark-demo: the short end-to-end run of `make demo` until the experiment runner lands.
 // Trains the reference FashionCNN on Fashion-MNIST (or loads it from the model cache), then attacks the test set with FGSM and
 // prints clean vs adversarial accuracy.
-#include <chrono>
 #include <cstdio>
-#include <iostream>
-
-#include <boost/program_options.hpp>
 
 #include <ATen/ATen.h>
 
@@ -18,18 +14,13 @@
 #include <bulwark/models/reference.h>
 #include <bulwark/models/training.h>
 
+#include "cli.h"
+
 namespace po = boost::program_options;
 using namespace bulwark;
-
-namespace {
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-}  // namespace
+using cli::seconds_since;
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
   int64_t epochs = 4, test_samples = 10000, batch_size = 128;
   int64_t attack_batch = 250;
   double lr = 1e-3;
@@ -49,14 +40,7 @@ int main(int argc, char** argv) {
        "FGSM L-infinity radii, in pixel units of [0, 1]")
       ("seed", po::value(&seed)->default_value(seed), "weights and shuffling seed")
       ("no-cache", "train even if the model cache holds this recipe (and do not store it)");
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  return cli::run(argc, argv, opts, [&](const po::variables_map& vm) {
     BULWARK_CHECK(test_samples >= 1 && attack_batch >= 1,
                   "bulwark-demo: --test-samples and --attack-batch must be >= 1");
 
@@ -64,10 +48,10 @@ int main(int argc, char** argv) {
     const auto test_set = data::fashion_mnist("test").slice(0, test_samples);
 
     models::FashionCNNRecipe recipe;
-    recipe.epochs = epochs;
-    recipe.batch_size = batch_size;
-    recipe.lr = lr;
-    recipe.seed = seed;
+    recipe.training.epochs = epochs;
+    recipe.training.batch_size = batch_size;
+    recipe.training.lr = lr;
+    recipe.training.seed = seed;
     recipe.use_cache = vm.count("no-cache") == 0;
     const auto t0 = std::chrono::steady_clock::now();
     bool cached = false;
@@ -98,14 +82,5 @@ int main(int argc, char** argv) {
                   seconds_since(t1));
     }
     return 0;
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bulwark-demo: %s\n%s", e.what(), "see bulwark-demo --help\n");
-    return 2;
-  } catch (const Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "torch: %s\n", e.what_without_backtrace());
-    return 1;
-  }
+  });
 }

@@ -1,11 +1,7 @@
 // bulwark-reference-models: trains (or loads from the model cache) the reference models and
 // reports their test accuracy and training time: the numbers in docs/benchmarks.md.
-#include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <string>
-
-#include <boost/program_options.hpp>
 
 #include <ATen/ATen.h>
 
@@ -17,13 +13,13 @@
 #include <bulwark/models/reference.h>
 #include <bulwark/text/encode.h>
 
+#include "cli.h"
+
 namespace po = boost::program_options;
 using namespace bulwark;
+using cli::seconds_since;
 
 namespace {
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 void report(const std::string& name, const std::string& key, bool cached, double seconds,
             double accuracy) {
   std::printf("%-12s %-70s %-8s %7.1f s  test accuracy %.2f%%\n", name.c_str(), key.c_str(),
@@ -32,8 +28,6 @@ void report(const std::string& name, const std::string& key, bool cached, double
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
   std::string which = "all";
   uint64_t seed = 0;
   po::options_description opts("bulwark-reference-models: train or load the reference models");
@@ -42,14 +36,7 @@ int main(int argc, char** argv) {
       "fashion_cnn, spam_bag, spam_cnn or all")("seed", po::value(&seed)->default_value(seed),
                                                   "weights and shuffling seed")(
       "no-cache", "train even if the model cache holds the recipe (and do not store it)");
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts << "\n";
-      return 0;
-    }
-    po::notify(vm);
+  return cli::run(argc, argv, opts, [&](const po::variables_map& vm) {
     BULWARK_CHECK(which == "all" || which == "fashion_cnn" || which == "spam_bag" ||
                       which == "spam_cnn",
                   "bulwark-reference-models: --model must be fashion_cnn, spam_bag, spam_cnn or "
@@ -60,7 +47,7 @@ int main(int argc, char** argv) {
 
     if (which == "all" || which == "fashion_cnn") {
       models::FashionCNNRecipe r;
-      r.seed = seed;
+      r.training.seed = seed;
       r.use_cache = use_cache;
       bool cached = false;
       const auto t0 = std::chrono::steady_clock::now();
@@ -74,7 +61,7 @@ int main(int argc, char** argv) {
       if (which != "all" && which != "spam_" + arch) continue;
       models::SpamClassifierRecipe r;
       r.arch = arch;
-      r.seed = seed;
+      r.training.seed = seed;
       r.use_cache = use_cache;
       bool cached = false;
       const auto t0 = std::chrono::steady_clock::now();
@@ -89,14 +76,5 @@ int main(int argc, char** argv) {
       report("spam_" + arch, models::cache_key(r), cached, s, acc);
     }
     return 0;
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bulwark-reference-models: %s\nsee --help\n", e.what());
-    return 2;
-  } catch (const Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "torch: %s\n", e.what_without_backtrace());
-    return 1;
-  }
+  });
 }

@@ -23,13 +23,23 @@ py::dict state_dict(const torch::nn::Module& m) {
 }
 
 using PyProgress = std::function<void(int64_t, int64_t, int64_t, int64_t, double)>;
-// A training callback that calls Python (under the GIL), or none.
-std::function<void(const models::TrainProgress&)> python_progress(const PyProgress& f) {
-  if (!f) return {};
-  return [f](const models::TrainProgress& p) {
-    py::gil_scoped_acquire gil;
-    f(p.epoch, p.epochs, p.batch, p.batches, p.loss);
-  };
+// Training settings from Python: progress goes to the Python callback (under the GIL), if any,
+// never to the C++ progress line.
+models::TrainOptions training_options(int64_t epochs, int64_t batch_size, double lr, uint64_t seed,
+                                      const PyProgress& on_batch) {
+  models::TrainOptions o;
+  o.epochs = epochs;
+  o.batch_size = batch_size;
+  o.lr = lr;
+  o.seed = seed;
+  o.progress = false;
+  if (on_batch) {
+    o.on_batch = [on_batch](const models::TrainProgress& p) {
+      py::gil_scoped_acquire gil;
+      on_batch(p.epoch, p.epochs, p.batch, p.batches, p.loss);
+    };
+  }
+  return o;
 }
 
 void load_state_dict(torch::nn::Module& m, const py::dict& state) {
@@ -101,19 +111,14 @@ void bind_models(py::module_& m) {
             std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
            models::SpamClassifierRecipe r;
            r.arch = arch;
-           r.epochs = epochs;
-           r.batch_size = batch_size;
-           r.lr = lr;
+           r.training = training_options(epochs, batch_size, lr, seed, on_batch);
            r.dim = dim;
            r.max_len = max_len;
            r.min_freq = min_freq;
            r.max_vocab = max_vocab;
-           r.seed = seed;
            r.use_cache = use_cache;
            r.cache_dir = cache_dir;
            r.data_dir = data_dir;
-           r.progress = false;
-           r.on_batch = python_progress(on_batch);
            bool cached = false;
            models::SpamClassifier out;
            {
@@ -127,28 +132,15 @@ void bind_models(py::module_& m) {
          py::arg("use_cache"), py::arg("cache_dir"), py::arg("data_dir"), py::arg("on_batch"));
 
   md.def("cache_dir", [] { return bulwark::cache_dir(); });
-  md.def("fashion_cnn_cache_key", [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed) {
-    models::FashionCNNRecipe r;
-    r.epochs = epochs;
-    r.batch_size = batch_size;
-    r.lr = lr;
-    r.seed = seed;
-    return models::cache_key(r);
-  });
   md.def("trained_fashion_cnn",
          [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed, bool use_cache,
             const std::string& cache_dir, const std::string& data_dir,
             std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
            models::FashionCNNRecipe r;
-           r.epochs = epochs;
-           r.batch_size = batch_size;
-           r.lr = lr;
-           r.seed = seed;
+           r.training = training_options(epochs, batch_size, lr, seed, on_batch);
            r.use_cache = use_cache;
            r.cache_dir = cache_dir;
            r.data_dir = data_dir;
-           r.progress = false;
-           r.on_batch = python_progress(on_batch);
            bool cached = false;
            models::FashionCNN net{nullptr};
            {

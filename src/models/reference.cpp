@@ -9,40 +9,41 @@
 
 namespace bulwark::models {
 
+namespace {
+// "e4-b128-lr0.001-s0": the training settings that determine the weights.
+std::string training_key(const TrainOptions& t) {
+  return detail::str("e", t.epochs, "-b", t.batch_size, "-lr", t.lr, "-s", t.seed);
+}
+// Major.minor only: a patch release does not change how reference models are trained.
+std::string version_key() {
+  return detail::str("v", BULWARK_VERSION_MAJOR, ".", BULWARK_VERSION_MINOR);
+}
+
+// Trains `module` with `train_it`, through the model cache when use_cache; leaves it in eval mode.
+void fit(torch::nn::Module& module, const std::string& key, bool use_cache,
+         const std::string& cache_dir, const std::function<void()>& train_it, bool* from_cache) {
+  const bool cached = use_cache ? load_or_train(module, key, train_it, cache_dir) : (train_it(), false);
+  if (from_cache != nullptr) *from_cache = cached;
+  module.eval();
+}
+}  // namespace
+
 std::string cache_key(const FashionCNNRecipe& r) {
-  // Major.minor only: a patch release does not change how reference models are trained.
-  return detail::str("fashion_cnn-fashion_mnist-e", r.epochs, "-b", r.batch_size, "-lr", r.lr,
-                     "-s", r.seed, "-v", BULWARK_VERSION_MAJOR, ".", BULWARK_VERSION_MINOR);
+  return detail::str("fashion_cnn-fashion_mnist-", training_key(r.training), "-", version_key());
 }
 
 FashionCNN trained_fashion_cnn(const FashionCNNRecipe& r, bool* from_cache) {
-  FashionCNN net(r.seed);
-  auto train_it = [&] {
-    TrainOptions o;
-    o.epochs = r.epochs;
-    o.batch_size = r.batch_size;
-    o.lr = r.lr;
-    o.seed = r.seed;
-    o.progress = r.progress;
-    o.on_batch = r.on_batch;
+  FashionCNN net(r.training.seed);
+  fit(*net, cache_key(r), r.use_cache, r.cache_dir, [&] {
     train(*net, [&](const at::Tensor& x) { return net->forward(x); },
-          data::fashion_mnist("train", r.data_dir), o);
-  };
-  bool cached = false;
-  if (r.use_cache) {
-    cached = load_or_train(*net, cache_key(r), train_it, r.cache_dir);
-  } else {
-    train_it();
-  }
-  if (from_cache != nullptr) *from_cache = cached;
-  net->eval();
+          data::fashion_mnist("train", r.data_dir), r.training);
+  }, from_cache);
   return net;
 }
 
 std::string cache_key(const SpamClassifierRecipe& r) {
-  return detail::str("spam_", r.arch, "-spam_assassin-e", r.epochs, "-b", r.batch_size, "-lr", r.lr,
-                     "-d", r.dim, "-len", r.max_len, "-mf", r.min_freq, "-mv", r.max_vocab, "-s",
-                     r.seed, "-v", BULWARK_VERSION_MAJOR, ".", BULWARK_VERSION_MINOR);
+  return detail::str("spam_", r.arch, "-spam_assassin-", training_key(r.training), "-d", r.dim,
+                     "-len", r.max_len, "-mf", r.min_freq, "-mv", r.max_vocab, "-", version_key());
 }
 
 SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from_cache) {
@@ -58,31 +59,17 @@ SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from
   const auto tokens = text::tokenize_all(out.tokenizer, train_set.texts);
   out.vocabulary = text::Vocabulary::build(tokens, r.min_freq, r.max_vocab);
   const int64_t v = out.vocabulary.size();
+  const uint64_t seed = r.training.seed;
   if (r.arch == "bag") {
-    out.model = std::make_shared<EmbeddingBagClassifier>(v, r.dim, 2, r.seed);
+    out.model = std::make_shared<EmbeddingBagClassifier>(v, r.dim, 2, seed);
   } else {
-    out.model = std::make_shared<TextCNN>(v, r.dim, 64, 2, r.seed);
+    out.model = std::make_shared<TextCNN>(v, r.dim, 64, 2, seed);
   }
-  auto train_it = [&] {
-    TrainOptions o;
-    o.epochs = r.epochs;
-    o.batch_size = r.batch_size;
-    o.lr = r.lr;
-    o.seed = r.seed;
-    o.progress = r.progress;
-    o.on_batch = r.on_batch;
+  TextModel& m = *out.model;
+  fit(m, cache_key(r), r.use_cache, r.cache_dir, [&] {
     const data::TensorDataset ds{out.vocabulary.encode_batch(tokens, r.max_len), train_set.labels};
-    TextModel& m = *out.model;
-    train(m, [&](const at::Tensor& ids) { return m.forward(ids); }, ds, o);
-  };
-  bool cached = false;
-  if (r.use_cache) {
-    cached = load_or_train(*out.model, cache_key(r), train_it, r.cache_dir);
-  } else {
-    train_it();
-  }
-  if (from_cache != nullptr) *from_cache = cached;
-  out.model->eval();
+    train(m, [&](const at::Tensor& ids) { return m.forward(ids); }, ds, r.training);
+  }, from_cache);
   return out;
 }
 

@@ -3,7 +3,6 @@
 // cache when that recipe was trained before.
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include <memory>
@@ -18,15 +17,12 @@ namespace bulwark::models {
 
 // FashionCNN on the 60,000 Fashion-MNIST training images: Adam, cross-entropy.
 struct FashionCNNRecipe {
-  int64_t epochs = 4;
-  int64_t batch_size = 128;
-  double lr = 1e-3;
-  uint64_t seed = 0;          // initial weights and shuffling
-  bool progress = true;       // one-line progress on stderr
+  // epochs, batch size, Adam learning rate; the seed also draws the initial weights.
+  TrainOptions training{/*epochs=*/4, /*batch_size=*/128, /*lr=*/1e-3, /*seed=*/0,
+                        /*progress=*/true, /*on_batch=*/{}};
   bool use_cache = true;      // load/store in the model cache
   std::string cache_dir;      // empty: bulwark::cache_dir()
   std::string data_dir;       // empty: bulwark::data::fashion_mnist_dir()
-  std::function<void(const TrainProgress&)> on_batch;
 };
 
 // The cache key: everything that determines the weights, e.g.
@@ -41,19 +37,15 @@ FashionCNN trained_fashion_cnn(const FashionCNNRecipe& recipe = {}, bool* from_c
 // is built from the training texts, texts are cut to max_len tokens, Adam, cross-entropy.
 struct SpamClassifierRecipe {
   std::string arch = "bag";   // "bag" (EmbeddingBagClassifier) or "cnn" (TextCNN)
-  int64_t epochs = 5;
-  int64_t batch_size = 32;
-  double lr = 2e-3;
+  TrainOptions training{/*epochs=*/5, /*batch_size=*/32, /*lr=*/2e-3, /*seed=*/0,
+                        /*progress=*/true, /*on_batch=*/{}};
   int64_t dim = 64;
   int64_t max_len = 256;
   int64_t min_freq = 2;
   int64_t max_vocab = 20000;
-  uint64_t seed = 0;           // initial weights and shuffling
-  bool progress = true;
   bool use_cache = true;
   std::string cache_dir;
   std::string data_dir;        // empty: bulwark::data::spam_assassin_dir()
-  std::function<void(const TrainProgress&)> on_batch;
 };
 
 struct SpamClassifier {
