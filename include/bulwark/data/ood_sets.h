@@ -20,7 +20,8 @@ TensorDataset gaussian_noise(int64_t n, at::IntArrayRef shape, uint64_t seed, do
 // 1 - x: the same images in negative (x in [0, 1]).
 TensorDataset inverted(const at::Tensor& images);
 
-// Each image (N, C, H, W) rotated by 90, 180 or 270 degrees, drawn per image from `seed`.
+// Each image (N, C, H, W) rotated by 90, 180 or 270 degrees, drawn per image from `seed`
+// (non-square images: always 180, the only turn that keeps their shape).
 TensorDataset rotated(const at::Tensor& images, uint64_t seed);
 
 }  // namespace bulwark::data
