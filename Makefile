@@ -52,6 +52,7 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/bench_classifier
+	$(BUILD)/bench/bench_attacks
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

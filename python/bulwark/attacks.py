@@ -9,7 +9,7 @@ bounds (0, 1)).
 """
 
 from . import _core
-from ._convert import (as_labels, as_tensor, back, check_bool, check_real, check_seed,
+from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed,
                        check_str, kwargs_repr)
 from .classifier import as_classifier
 
@@ -89,3 +89,37 @@ class FGSM(Attack):
                                         self.random_start, step, self.targeted, seed)
         self.step_size = self._impl.step_size
         self.seed = _core.default_seed() if seed is None else seed
+
+
+class PGD(Attack):
+    """Projected Gradient Descent (Madry et al. 2018).
+
+    ``steps`` steps of size ``step_size`` (default ``2.5 * eps / steps``) of steepest ascent of
+    ``loss`` in ``norm``, each projected onto the eps-ball around ``x`` and the box:
+    ``"linf"`` along ``sign(grad)``, ``"l2"`` along ``grad / ||grad||_2``, ``"l1"`` by sparse
+    L1 descent (Tramèr & Boneh 2019): only coordinates whose ``|grad|`` lies above the
+    ``l1_sparsity`` quantile move. ``random_start`` draws the start uniformly from the eps-ball;
+    with ``restarts`` each sample keeps its strongest example (successful first, then highest
+    loss) among all evaluated iterates. ``targeted=True`` descends the loss towards ``y``.
+    """
+
+    _params = ("eps", "norm", "steps", "step_size", "random_start", "restarts", "loss",
+               "targeted", "l1_sparsity", "seed")
+
+    def __init__(self, eps=8 / 255, norm="linf", steps=10, step_size=None, random_start=True,
+                 restarts=1, loss="ce", targeted=False, l1_sparsity=0.99, seed=None):
+        fn = "PGD"
+        self.eps = check_real(eps, fn, "eps", low=0)
+        self.steps = check_int(steps, fn, "steps", low=1)
+        step = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
+        self.random_start = check_bool(random_start, fn, "random_start")
+        self.restarts = check_int(restarts, fn, "restarts", low=1)
+        self.loss = check_str(loss, fn, "loss")
+        self.targeted = check_bool(targeted, fn, "targeted")
+        self.l1_sparsity = check_real(l1_sparsity, fn, "l1_sparsity", low=0)
+        seed = check_seed(seed, fn, allow_none=True)
+        self._impl = _core.attacks.PGD(self.eps, check_str(norm, fn, "norm"), self.steps, step,
+                                       self.random_start, self.restarts, self.loss, self.targeted,
+                                       self.l1_sparsity, seed)
+        self.step_size = self._impl.step_size
+        self.seed = self._impl.seed

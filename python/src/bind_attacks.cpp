@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include <bulwark/attacks/fgsm.h>
+#include <bulwark/attacks/pgd.h>
 
 #include "bindings.h"
 
@@ -43,6 +44,30 @@ void bind_attacks(py::module_& m) {
            py::arg("eps"), py::arg("norm"), py::arg("loss"), py::arg("random_start"),
            py::arg("step_size"), py::arg("targeted"), py::arg("seed"))
       .def_property_readonly("step_size", &attacks::FGSM::step_size);
+
+  py::class_<attacks::PGD, Attack, std::shared_ptr<attacks::PGD>>(a, "PGD")
+      .def(py::init([](double eps, const std::string& norm, int64_t steps,
+                       std::optional<double> step_size, bool random_start, int64_t restarts,
+                       const std::string& loss, bool targeted, double l1_sparsity,
+                       std::optional<uint64_t> seed) {
+             attacks::PGDOptions o;
+             o.eps = eps;
+             o.norm = ops::parse_norm(norm, "PGD: norm");
+             o.steps = steps;
+             o.step_size = step_size;
+             o.random_start = random_start;
+             o.restarts = restarts;
+             o.loss = losses::parse_loss(loss, "PGD: loss");
+             o.targeted = targeted;
+             o.l1_sparsity = l1_sparsity;
+             o.seed = seed;
+             return std::make_shared<attacks::PGD>(o);
+           }),
+           py::arg("eps"), py::arg("norm"), py::arg("steps"), py::arg("step_size"),
+           py::arg("random_start"), py::arg("restarts"), py::arg("loss"), py::arg("targeted"),
+           py::arg("l1_sparsity"), py::arg("seed"))
+      .def_property_readonly("step_size", &attacks::PGD::step_size)
+      .def_property_readonly("seed", [](const attacks::PGD& p) { return *p.options().seed; });
 }
 
 }  // namespace bulwark::python

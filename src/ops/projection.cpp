@@ -60,6 +60,8 @@ at::Tensor l1(const at::Tensor& delta, const at::Tensor& e) {
   const at::Tensor rho = (u * j > css - e).sum(1, /*keepdim=*/true).clamp_min(1);
   const at::Tensor theta = (css.gather(1, rho - 1) - e) / rho.to(f.scalar_type());
   at::Tensor w = at::sign(f) * at::clamp_min(a - theta, 0);
+  // Rounding in the cumulative sums can leave ||w||_1 a few ulps above eps: scale it back.
+  w = w * at::clamp_max(e / w.abs().sum(1, /*keepdim=*/true).clamp_min(1e-30), 1.0);
   // Inside the ball already: unchanged (also guards rounding for points on the sphere).
   const at::Tensor inside = a.sum(1, /*keepdim=*/true) <= e;
   return at::where(inside, f, w).view_as(delta);
