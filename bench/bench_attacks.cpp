@@ -17,6 +17,8 @@
 #include <bulwark/losses/classification.h>
 #include <bulwark/models/fashion_cnn.h>
 
+#include "fashion_batch.h"
+
 using namespace bulwark;
 using Clock = std::chrono::steady_clock;
 
@@ -29,8 +31,7 @@ double median_ms(int reps, F&& f) {
     f();
     t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return bench::median(t);
 }
 }  // namespace
 
@@ -40,18 +41,11 @@ int main(int argc, char** argv) {
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
   const int64_t steps = argc > 2 ? std::atoll(argv[2]) : 40;
   const int reps = argc > 3 ? std::atoi(argv[3]) : 5;
-  models::FashionCNN net(0);
-  net->eval();
-  ModuleClassifier model(net);
-  at::Generator g = make_generator(0);
-  const at::Tensor x = at::rand({batch, 1, 28, 28}, g);
-  const at::Tensor y = at::randint(0, 10, {batch}, g);
-
-  auto fwd_bwd = [&] {
-    at::Tensor xg = x.detach().requires_grad_(true);
-    at::Tensor l = losses::cross_entropy(net->forward(xg), y).sum();
-    return torch::autograd::grad({l}, {xg})[0];
-  };
+  bench::FashionBatch b(batch);
+  ModuleClassifier model(b.net);
+  const at::Tensor& x = b.x;
+  const at::Tensor& y = b.y;
+  auto fwd_bwd = [&] { return b.direct_gradient(); };
   for (int i = 0; i < 3; ++i) fwd_bwd();
   std::printf("bench_attacks: FashionCNN, batch %lld, %d threads\n", static_cast<long long>(batch),
               at::get_num_threads());

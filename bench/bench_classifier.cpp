@@ -17,35 +17,22 @@
 #include <bulwark/losses/classification.h>
 #include <bulwark/models/fashion_cnn.h>
 
+#include "fashion_batch.h"
+
 using namespace bulwark;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   tune_malloc();
   configure_threads();
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
   const int reps = argc > 2 ? std::atoi(argv[2]) : 100;
-  models::FashionCNN net(0);
-  net->eval();
-  ModuleClassifier model(net);
-  at::Generator g = make_generator(0);
-  const at::Tensor x = at::rand({batch, 1, 28, 28}, g);
-  const at::Tensor y = at::randint(0, 10, {batch}, g);
-  const auto loss = losses::against(losses::Loss::CrossEntropy, y);
+  bench::FashionBatch b(batch);
+  ModuleClassifier model(b.net);
+  const auto loss = losses::against(losses::Loss::CrossEntropy, b.y);
 
-  auto direct = [&] {
-    at::Tensor xg = x.detach().requires_grad_(true);
-    at::Tensor l = losses::cross_entropy(net->forward(xg), y).sum();
-    return torch::autograd::grad({l}, {xg})[0];
-  };
-  auto through = [&] { return model.logits_and_grad(x, loss).grad; };
+  auto direct = [&] { return b.direct_gradient(); };
+  auto through = [&] { return model.logits_and_grad(b.x, loss).grad; };
 
   for (int i = 0; i < 3; ++i) {  // warm up both paths
     direct();
@@ -61,7 +48,7 @@ int main(int argc, char** argv) {
     t_direct.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     t_through.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
   }
-  const double d = median(t_direct), c = median(t_through);
+  const double d = bench::median(t_direct), c = bench::median(t_through);
   std::printf("bench_classifier: FashionCNN, batch %lld, %d reps, %d threads\n",
               static_cast<long long>(batch), reps, at::get_num_threads());
   std::printf("  direct forward+backward (autograd::grad)  %8.2f ms\n", d);
