@@ -11,7 +11,7 @@
 
 namespace bulwark::attacks {
 
-FGSM::FGSM(FGSMOptions options) : options_(options) {
+FGSM::FGSM(FGSMOptions options) : AttackWithOptions(options) {
   BULWARK_CHECK(std::isfinite(options_.eps) && options_.eps >= 0,
                 "FGSM: eps must be finite and >= 0, got ", options_.eps);
   BULWARK_CHECK(options_.norm != ops::Norm::L1, "FGSM: norm must be 'linf' or 'l2', got 'l1' "

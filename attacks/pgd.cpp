@@ -11,7 +11,7 @@
 
 namespace bulwark::attacks {
 
-PGD::PGD(PGDOptions options) : options_(options) {
+PGD::PGD(PGDOptions options) : AttackWithOptions(options) {
   BULWARK_CHECK(std::isfinite(options_.eps) && options_.eps >= 0,
                 "PGD: eps must be finite and >= 0, got ", options_.eps);
   BULWARK_CHECK(options_.steps >= 1, "PGD: steps must be >= 1, got ", options_.steps);

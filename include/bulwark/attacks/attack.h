@@ -42,4 +42,17 @@ class Attack {
                              const std::string& where);
 };
 
+// An attack configured by an options struct with at least `norm` and `targeted` fields.
+template <typename Options>
+class AttackWithOptions : public Attack {
+ public:
+  const Options& options() const { return options_; }
+  ops::Norm norm() const override { return options_.norm; }
+  bool targeted() const override { return options_.targeted; }
+
+ protected:
+  explicit AttackWithOptions(Options options) : options_(std::move(options)) {}
+  Options options_;
+};
+
 }  // namespace bulwark::attacks

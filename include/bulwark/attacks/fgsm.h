@@ -21,21 +21,16 @@ struct FGSMOptions {
   std::optional<uint64_t> seed;                 // default: bulwark::default_seed()
 };
 
-class FGSM : public Attack {
+class FGSM : public AttackWithOptions<FGSMOptions> {
  public:
   explicit FGSM(FGSMOptions options = {});
-  const FGSMOptions& options() const { return options_; }
   double step_size() const;
-  ops::Norm norm() const override { return options_.norm; }
-  bool targeted() const override { return options_.targeted; }
   std::string repr() const override;
 
  protected:
   at::Tensor perturb(Classifier& model, const at::Tensor& x, const at::Tensor& y) override;
   std::string name() const override { return "FGSM"; }
 
- private:
-  FGSMOptions options_;
 };
 
 }  // namespace bulwark::attacks

@@ -27,13 +27,10 @@ struct PGDOptions {
   std::optional<uint64_t> seed;     // default: bulwark::default_seed()
 };
 
-class PGD : public Attack {
+class PGD : public AttackWithOptions<PGDOptions> {
  public:
   explicit PGD(PGDOptions options = {});
-  const PGDOptions& options() const { return options_; }
   double step_size() const;
-  ops::Norm norm() const override { return options_.norm; }
-  bool targeted() const override { return options_.targeted; }
   std::string repr() const override;
 
  protected:
@@ -43,7 +40,6 @@ class PGD : public Attack {
  private:
   // The ascent direction for gradient g at x_t, with step_size norm in options_.norm.
   at::Tensor direction(const at::Tensor& g, const at::Tensor& x_t, const Bounds& box) const;
-  PGDOptions options_;
 };
 
 }  // namespace bulwark::attacks
