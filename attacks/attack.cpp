@@ -1,5 +1,7 @@
 #include <bulwark/attacks/attack.h>
 
+#include <cmath>
+
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
@@ -29,7 +31,7 @@ AttackResult Attack::run(Classifier& model, const at::Tensor& x, const at::Tenso
   AttackResult r;
   r.x_adv = checked_perturb(model, x, y, name() + ".run");
   const at::Tensor pred = model.predict(r.x_adv);
-  r.success = targeted() ? pred.eq(y) : pred.ne(y);
+  r.success = goal_reached(pred, y, targeted());
   r.norm = ops::per_sample_norm(r.x_adv - x.detach(), norm());
   const QueryCounts after = model.queries();
   r.queries = {after.forward_calls - before.forward_calls,
@@ -38,5 +40,39 @@ AttackResult Attack::run(Classifier& model, const at::Tensor& x, const at::Tenso
                after.backward_samples - before.backward_samples};
   return r;
 }
+
+LogitsAndGrad expected_logits_and_grad(Classifier& model, const at::Tensor& x, const LossFn& loss,
+                                       int64_t samples) {
+  LogitsAndGrad mean = model.logits_and_grad(x, loss);
+  if (samples <= 1) return mean;
+  for (int64_t s = 1; s < samples; ++s) {
+    const LogitsAndGrad r = model.logits_and_grad(x, loss);
+    mean.logits.add_(r.logits);
+    mean.loss = mean.loss + r.loss;
+    mean.grad.add_(r.grad);
+  }
+  const double inv = 1.0 / static_cast<double>(samples);
+  mean.logits.mul_(inv);
+  mean.loss = mean.loss * inv;
+  mean.grad.mul_(inv);
+  return mean;
+}
+
+at::Tensor goal_reached(const at::Tensor& pred, const at::Tensor& y, bool targeted) {
+  return targeted ? pred.eq(y) : pred.ne(y);
+}
+
+namespace impl {
+void check_eps(double eps, const char* who) {
+  BULWARK_CHECK(std::isfinite(eps) && eps >= 0, who, ": eps must be finite and >= 0, got ", eps);
+}
+void check_positive(int64_t value, const char* who, const char* arg) {
+  BULWARK_CHECK(value >= 1, who, ": ", arg, " must be >= 1, got ", value);
+}
+void check_norm(ops::Norm norm, const char* who, bool allow_l1) {
+  BULWARK_CHECK(allow_l1 || norm != ops::Norm::L1, who,
+                ": norm must be 'linf' or 'l2', got 'l1'");
+}
+}  // namespace impl
 
 }  // namespace bulwark::attacks

@@ -20,6 +20,7 @@ FGSM::FGSM(FGSMOptions options) : AttackWithOptions(options) {
     BULWARK_CHECK(std::isfinite(*options_.step_size) && *options_.step_size > 0,
                   "FGSM: step_size must be finite and > 0, got ", *options_.step_size);
   }
+  impl::check_positive(options_.eot_samples, "FGSM", "eot_samples");
   if (!options_.seed) options_.seed = default_seed();
 }
 
@@ -35,7 +36,9 @@ at::Tensor FGSM::perturb(Classifier& model, const at::Tensor& x, const at::Tenso
     at::Generator gen = make_generator(*options_.seed, x.device());
     x0 = ops::clip_to_box(x + ops::random_in_ball(x, options_.norm, options_.eps, gen), box);
   }
-  const at::Tensor g = model.logits_and_grad(x0, losses::against(options_.loss, y)).grad;
+  const at::Tensor g =
+      expected_logits_and_grad(model, x0, losses::against(options_.loss, y), options_.eot_samples)
+          .grad;
   at::Tensor direction;
   if (options_.norm == ops::Norm::Linf) {
     direction = g.sign();
@@ -52,7 +55,7 @@ std::string FGSM::repr() const {
                      "', loss='", losses::to_string(options_.loss), "', random_start=",
                      options_.random_start ? "True" : "False", ", step_size=", step_size(),
                      ", targeted=", options_.targeted ? "True" : "False",
-                     ", seed=", *options_.seed, ")");
+                     ", eot_samples=", options_.eot_samples, ", seed=", *options_.seed, ")");
 }
 
 }  // namespace bulwark::attacks

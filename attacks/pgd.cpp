@@ -22,6 +22,7 @@ PGD::PGD(PGDOptions options) : AttackWithOptions(options) {
   }
   BULWARK_CHECK(options_.l1_sparsity >= 0 && options_.l1_sparsity < 1,
                 "PGD: l1_sparsity must be in [0, 1), got ", options_.l1_sparsity);
+  impl::check_positive(options_.eot_samples, "PGD", "eot_samples");
   if (!options_.seed) options_.seed = default_seed();
 }
 
@@ -85,7 +86,7 @@ at::Tensor PGD::perturb(Classifier& model, const at::Tensor& x, const at::Tensor
       x_t = ops::clip_to_box(x + ops::random_in_ball(x, options_.norm, options_.eps, gen), box);
     }
     for (int64_t t = 0; t < options_.steps; ++t) {
-      const auto lg = model.logits_and_grad(x_t, loss_fn);
+      const auto lg = expected_logits_and_grad(model, x_t, loss_fn, options_.eot_samples);
       consider(x_t, lg.logits, lg.loss);
       if (options_.norm == ops::Norm::Linf) {
         // Ball and box are one box [lower, upper]: one add and one clamp per step, in place
@@ -111,7 +112,7 @@ std::string PGD::repr() const {
                               ", loss='", losses::to_string(o.loss), "', targeted=",
                               o.targeted ? "True" : "False");
   if (o.norm == ops::Norm::L1) s += detail::str(", l1_sparsity=", o.l1_sparsity);
-  return s + detail::str(", seed=", *o.seed, ")");
+  return s + detail::str(", eot_samples=", o.eot_samples, ", seed=", *o.seed, ")");
 }
 
 }  // namespace bulwark::attacks

@@ -15,13 +15,24 @@
 #include <bulwark/core/torchscript_classifier.h>
 
 #include <bulwark/ops/ball_sampling.h>
+#include <bulwark/ops/hyperplane_projection.h>
 #include <bulwark/ops/norm.h>
 #include <bulwark/ops/projection.h>
 
 #include <bulwark/losses/classification.h>
 
 #include <bulwark/attacks/attack.h>
+#include <bulwark/attacks/apgd.h>
+#include <bulwark/attacks/autoattack.h>
+#include <bulwark/attacks/cw.h>
+#include <bulwark/attacks/deepfool.h>
+#include <bulwark/attacks/evaluate.h>
+#include <bulwark/attacks/fab.h>
 #include <bulwark/attacks/fgsm.h>
+#include <bulwark/attacks/mifgsm.h>
+#include <bulwark/attacks/pgd.h>
+#include <bulwark/attacks/square.h>
+#include <bulwark/attacks/targets.h>
 
 #include <bulwark/data/dataset.h>
 #include <bulwark/data/digits.h>

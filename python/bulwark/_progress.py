@@ -31,3 +31,26 @@ def progress_callback(label, enabled=True):
     finally:
         if state["bar"] is not None:
             state["bar"].close()
+
+
+
+@contextlib.contextmanager
+def sample_bar(label, enabled=True):
+    """Yields ``bar(offset)`` -> a callback ``(done, total)`` that sets a tqdm bar over samples to
+    ``offset + done`` (one callback per C++ call on a slice of the data), or None when disabled."""
+    if not enabled:
+        yield lambda offset: None
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc=label, unit="sample", leave=True, mininterval=0.2)
+
+    def make(offset):
+        def on_batch(done, total):
+            bar.update(offset + done - bar.n)
+        return on_batch
+
+    try:
+        yield make
+    finally:
+        bar.close()

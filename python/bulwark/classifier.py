@@ -93,6 +93,17 @@ class Classifier:
         _, value, grad = self._impl.loss_and_gradient(t, yt, check_str(loss, fn, "loss"))
         return back(value, was_numpy), back(grad, was_numpy)
 
+    def jacobian(self, x, classes=None):
+        """``(logits (N, K), jacobian (N, C, ...))``: the gradients of the logits ``classes``
+        ``(N, C)`` int64 picks per sample (all K classes when None) w.r.t. ``x``. One forward and
+        C backward passes."""
+        fn = "Classifier.jacobian"
+        t, was_numpy = as_tensor(x, fn, "x")
+        if classes is not None:
+            classes = as_labels(classes, fn, "classes", device=t.device)
+        z, jac = self._impl.jacobian(t, classes)
+        return back(z, was_numpy), back(jac, was_numpy)
+
     # -- properties --------------------------------------------------------------------------
     @property
     def num_classes(self):

@@ -41,6 +41,17 @@ void bind_classifier(py::module_& m) {
             return py::make_tuple(r.logits, r.loss, r.grad);
           },
           py::arg("x"), py::arg("y"), py::arg("loss") = "ce")
+      .def(
+          "jacobian",
+          [](Classifier& c, const at::Tensor& x, std::optional<at::Tensor> classes) {
+            LogitsAndJacobian r;
+            {
+              py::gil_scoped_release nogil;
+              r = c.logits_and_jacobian(x, classes ? *classes : at::Tensor());
+            }
+            return py::make_tuple(r.logits, r.jacobian);
+          },
+          py::arg("x"), py::arg("classes") = py::none())
       .def_property_readonly("num_classes", &Classifier::num_classes)
       .def_property_readonly("knows_num_classes", &Classifier::knows_num_classes)
       .def_property_readonly("bounds",

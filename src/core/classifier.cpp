@@ -109,6 +109,38 @@ LogitsAndGrad Classifier::logits_and_grad(const at::Tensor& x, const LossFn& los
   return {z.detach(), loss.detach(), g};
 }
 
+LogitsAndJacobian Classifier::logits_and_jacobian(const at::Tensor& x, const at::Tensor& classes) {
+  constexpr const char* where = "Classifier.logits_and_jacobian";
+  torch::autograd::AutoGradMode grad_on(true);
+  at::Tensor xg = (x.defined() && x.is_inference()) ? x.clone() : x.detach();
+  xg.requires_grad_(true);
+  at::Tensor z = checked_forward(xg, where);
+  const int64_t n = x.size(0), k = z.size(1);
+  at::Tensor picks = classes;
+  if (!picks.defined()) {
+    picks = at::arange(k, z.options().dtype(at::kLong)).expand({n, k});
+  } else {
+    BULWARK_CHECK_SHAPE(picks.dim() == 2 && picks.size(0) == n && picks.size(1) >= 1, where,
+                        ": classes must have shape (N, C) = (", n, ", C), got ", picks.sizes());
+    BULWARK_CHECK_TYPE(picks.scalar_type() == at::kLong, where,
+                       ": classes must be int64, got dtype ", picks.scalar_type());
+    BULWARK_CHECK(picks.min().item<int64_t>() >= 0 && picks.max().item<int64_t>() < k, where,
+                  ": classes must lie in [0, K) = [0, ", k, ")");
+  }
+  const at::Tensor picked = z.gather(1, picks.to(z.device()));  // (N, C)
+  const int64_t c = picked.size(1);
+  std::vector<at::Tensor> rows;
+  rows.reserve(c);
+  for (int64_t j = 0; j < c; ++j) {
+    auto g = torch::autograd::grad({picked.select(1, j).sum()}, {xg}, {}, /*retain_graph=*/j + 1 < c,
+                                   /*create_graph=*/false, /*allow_unused=*/true);
+    rows.push_back(g[0].defined() ? g[0] : at::zeros_like(x));
+  }
+  backward_calls_ += c;
+  backward_samples_ += n * c;
+  return {z.detach(), at::stack(rows, 1)};
+}
+
 int64_t Classifier::num_classes() const {
   const int64_t k = num_classes_.load();
   BULWARK_CHECK_AS(NotFittedError, k > 0, name(),

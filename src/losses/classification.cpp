@@ -37,6 +37,16 @@ at::Tensor dlr(const at::Tensor& logits, const at::Tensor& y) {
   return -(true_logit(logits, y) - max_other(logits, y)) / denom;
 }
 
+at::Tensor dlr_targeted(const at::Tensor& logits, const at::Tensor& y, const at::Tensor& t) {
+  BULWARK_CHECK_SHAPE(logits.size(1) >= 4,
+                      "dlr_targeted: the targeted DLR loss needs K >= 4 classes, got K = ",
+                      logits.size(1));
+  const at::Tensor sorted = std::get<0>(logits.sort(1, /*descending=*/true));
+  const at::Tensor denom =
+      sorted.select(1, 0) - 0.5 * (sorted.select(1, 2) + sorted.select(1, 3)) + 1e-12;
+  return -(true_logit(logits, y) - true_logit(logits, t)) / denom;
+}
+
 Loss parse_loss(std::string_view name, const char* arg) {
   std::string s(name);
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -55,4 +55,20 @@ class AttackWithOptions : public Attack {
   Options options_;
 };
 
+// Expectation over transformation (Athalye, Carlini & Wagner 2018): logits, losses and input
+// gradients averaged over `samples` calls, for models with randomness in the forward pass.
+// samples == 1 is one plain logits_and_grad call.
+LogitsAndGrad expected_logits_and_grad(Classifier& model, const at::Tensor& x, const LossFn& loss,
+                                       int64_t samples);
+
+// The attack's goal per sample: pred != y, or pred == y when `targeted`.
+at::Tensor goal_reached(const at::Tensor& pred, const at::Tensor& y, bool targeted);
+
+namespace impl {
+// Shared option checks; `who` names the attack in the message.
+void check_eps(double eps, const char* who);
+void check_positive(int64_t value, const char* who, const char* arg);
+void check_norm(ops::Norm norm, const char* who, bool allow_l1);
+}  // namespace impl
+
 }  // namespace bulwark::attacks

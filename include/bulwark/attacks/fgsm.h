@@ -18,6 +18,7 @@ struct FGSMOptions {
   bool random_start = false;                    // delta_0 ~ U(eps-ball), as Wong et al.
   std::optional<double> step_size;              // default eps, or 1.25 eps with random_start
   bool targeted = false;                        // descend the loss towards y
+  int64_t eot_samples = 1;                      // gradients averaged per step (EOT)
   std::optional<uint64_t> seed;                 // default: bulwark::default_seed()
 };
 

@@ -24,6 +24,7 @@ struct PGDOptions {
   losses::Loss loss = losses::Loss::CrossEntropy;
   bool targeted = false;            // descend the loss towards y
   double l1_sparsity = 0.99;        // SLIDE: the quantile of |g| below which L1 steps ignore a coordinate
+  int64_t eot_samples = 1;                      // gradients averaged per step (EOT)
   std::optional<uint64_t> seed;     // default: bulwark::default_seed()
 };
 

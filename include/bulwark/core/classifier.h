@@ -41,6 +41,12 @@ struct LogitsAndGrad {
   at::Tensor grad;
 };
 
+// logits: (N, K); jacobian: (N, C, ...) with jacobian[n, j] = d logits[n, classes[n, j]] / dx[n].
+struct LogitsAndJacobian {
+  at::Tensor logits;
+  at::Tensor jacobian;
+};
+
 // Maps logits (N, K) to per-sample losses (N,) (or a scalar).
 using LossFn = std::function<at::Tensor(const at::Tensor& logits)>;
 
@@ -61,6 +67,10 @@ class Classifier {
   // One forward and one backward: the loss and its gradient w.r.t. x, computed with
   // torch::autograd::grad so no parameter's .grad is touched. Works inside no_grad.
   LogitsAndGrad logits_and_grad(const at::Tensor& x, const LossFn& loss);
+
+  // One forward and C backwards: the gradients of the logits `classes` (N, C) int64 picks
+  // for each sample (undefined: all K classes, C = K). Counted as C backward calls.
+  LogitsAndJacobian logits_and_jacobian(const at::Tensor& x, const at::Tensor& classes = {});
 
   // Throws (ShapeError, TypeError, InvalidArgument) unless x is a valid input; `where` names
   // the public function the user called, for the message.

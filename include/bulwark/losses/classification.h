@@ -21,6 +21,10 @@ at::Tensor margin(const at::Tensor& logits, const at::Tensor& y);
 // -(z_y - max_{j != y} z_j) / (z_pi1 - z_pi3 + 1e-12), pi the logits sorted descending. K >= 3.
 at::Tensor dlr(const at::Tensor& logits, const at::Tensor& y);
 
+// Targeted DLR (Croce & Hein 2020, Eq. 6), towards class t:
+// -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12). K >= 4.
+at::Tensor dlr_targeted(const at::Tensor& logits, const at::Tensor& y, const at::Tensor& t);
+
 enum class Loss { CrossEntropy, Margin, DLR };
 // "ce" | "margin" (alias "cw") | "dlr".
 Loss parse_loss(std::string_view name, const char* arg = "loss");
