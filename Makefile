@@ -53,6 +53,7 @@ demo: build
 bench: build
 	$(BUILD)/bench/bench_classifier
 	$(BUILD)/bench/bench_attacks
+	$(BUILD)/bench/bench_autoattack
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

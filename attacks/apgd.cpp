@@ -10,6 +10,7 @@
 #include <bulwark/core/error.h>
 #include <bulwark/core/random.h>
 #include <bulwark/ops/projection.h>
+#include <bulwark/ops/steps.h>
 
 namespace bulwark::attacks {
 
@@ -62,6 +63,11 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
   auto project = [&](const at::Tensor& z) {
     return ops::project_perturbation(z, x, s.norm, s.eps, box);
   };
+  at::Tensor lower, upper;  // L-inf: the eps-ball intersected with the box
+  if (s.norm == ops::Norm::Linf) {
+    lower = ops::clip_to_box(x - s.eps, box);
+    upper = ops::clip_to_box(x + s.eps, box);
+  }
   // Start on the sphere: t / ||t|| with t uniform in [-1, 1] (Linf) or Gaussian (L2).
   at::Tensor t = s.norm == ops::Norm::Linf ? at::rand(x.sizes(), gen, x.options()).mul_(2).sub_(1)
                                            : at::randn(x.sizes(), gen, x.options());
@@ -74,8 +80,10 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
   LogitsAndGrad r = evaluate(x_t);
   at::Tensor grad = r.grad;
   at::Tensor loss = r.loss.to(at::kDouble);
-  RunResult out{x_t.clone(), loss.clone(), x_t.clone(), goal(r.logits)};
-  at::Tensor grad_best = grad.clone();
+  // x_best, grad_best and loss_best are only ever replaced, never written into, so they may
+  // share storage with the iterate they came from (no copy on the usual all-improve step).
+  RunResult out{x_t, loss, x_t.clone(), goal(r.logits)};
+  at::Tensor grad_best = grad;
 
   const auto view = [&](const at::Tensor& v) { return ops::per_sample_view(v, x); };
   at::Tensor step = at::full({n}, 2.0 * s.eps, x.options());
@@ -85,17 +93,22 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
   int64_t last_check = 0;
   at::Tensor increases = at::zeros({n}, x.options().dtype(at::kLong));
   at::Tensor loss_prev = loss;
-  at::Tensor loss_best_last_check = out.loss_best.clone();
+  at::Tensor loss_best_last_check = out.loss_best;
   at::Tensor reduced_last_check = at::ones({n}, x.options().dtype(at::kBool));
 
   for (int64_t i = 0; i < s.steps; ++i) {
     {
       at::NoGradGuard no_grad;
-      const at::Tensor momentum = x_t - x_prev;
-      x_prev = x_t;
       const double a = i > 0 ? 0.75 : 1.0;
-      const at::Tensor z = project(ascend(x_t, grad, view(step), s.norm));
-      x_t = project(x_t + (z - x_t) * a + momentum * (1 - a));
+      at::Tensor next;
+      if (s.norm == ops::Norm::Linf) {
+        next = ops::linf_momentum_step(x_t, x_prev, grad, step, a, lower, upper);
+      } else {
+        const at::Tensor z = project(ascend(x_t, grad, view(step), s.norm));
+        next = project(x_t + (z - x_t) * a + (x_t - x_prev) * (1 - a));
+      }
+      x_prev = x_t;
+      x_t = next;
     }
     r = evaluate(x_t);
     grad = r.grad;
@@ -110,11 +123,16 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
     increases.add_(loss.gt(loss_prev));
     loss_prev = loss;
     const at::Tensor better = loss.gt(out.loss_best);
-    if (better.any().item<bool>()) {
-      const at::Tensor rows = better.nonzero().squeeze(1);
-      out.x_best.index_copy_(0, rows, x_t.index_select(0, rows));
-      grad_best.index_copy_(0, rows, grad.index_select(0, rows));
-      out.loss_best.index_copy_(0, rows, loss.index_select(0, rows));
+    const int64_t improved = better.sum().item<int64_t>();
+    if (improved == n) {
+      out.x_best = x_t;
+      grad_best = grad;
+      out.loss_best = loss;
+    } else if (improved > 0) {
+      const at::Tensor b = view(better);
+      out.x_best = at::where(b, x_t, out.x_best);
+      grad_best = at::where(b, grad, grad_best);
+      out.loss_best = at::where(better, loss, out.loss_best);
     }
 
     if (next_check < checkpoints.size() && i + 1 == checkpoints[next_check]) {
@@ -127,7 +145,7 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
       const at::Tensor stalled = ~reduced_last_check & loss_best_last_check.ge(out.loss_best);
       const at::Tensor reduce = oscillating | stalled;
       reduced_last_check = reduce;
-      loss_best_last_check = out.loss_best.clone();
+      loss_best_last_check = out.loss_best;
       increases.zero_();
       if (reduce.any().item<bool>()) {
         const at::Tensor rows = reduce.nonzero().squeeze(1);

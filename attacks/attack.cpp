@@ -16,7 +16,12 @@ at::Tensor Attack::checked_perturb(Classifier& model, const at::Tensor& x, const
   losses::check_labels(y, x.size(0), k, where.c_str());
   BULWARK_CHECK(y.device() == x.device(), where, ": y is on ", y.device(), " but x is on ",
                 x.device());
-  at::Tensor x_adv = perturb(model, x.detach(), y);
+  at::Tensor x_adv;
+  {
+    // x is checked; every point an attack queries lies in the box by construction.
+    Classifier::TrustedInputs trusted(model);
+    x_adv = perturb(model, x.detach(), y);
+  }
   BULWARK_ASSERT(x_adv.sizes().equals(x.sizes()) && x_adv.scalar_type() == x.scalar_type() &&
                  x_adv.device() == x.device());
   return x_adv.detach();

@@ -19,6 +19,7 @@ AutoAttack::AutoAttack(AutoAttackOptions options) : AttackWithOptions(std::move(
   impl::check_norm(o.norm, "AutoAttack", /*allow_l1=*/false);
   impl::check_positive(o.steps, "AutoAttack", "steps");
   impl::check_positive(o.eot_samples, "AutoAttack", "eot_samples");
+  impl::check_positive(o.batch_size, "AutoAttack", "batch_size");
   BULWARK_CHECK(o.square_queries >= 2, "AutoAttack: square_queries must be >= 2, got ",
                 o.square_queries);
   BULWARK_CHECK(o.version == "standard" || o.version == "plus" || o.version == "rand",
@@ -93,20 +94,23 @@ at::Tensor AutoAttack::perturb(Classifier& model, const at::Tensor& x, const at:
     if (r.attacked > 0) {
       const auto start = clock::now();
       const QueryCounts before = model.queries();
-      const at::Tensor xr = x.index_select(0, rows), yr = y.index_select(0, rows);
-      const at::Tensor adv = (*attack)(model, xr, yr);
-      at::Tensor broken;
-      {
-        at::NoGradGuard no_grad;
-        broken = model.predict(adv).ne(yr) &
-                 ops::per_sample_norm(adv - xr, options_.norm).le(options_.eps + slack);
-      }
-      const at::Tensor hit = broken.nonzero().squeeze(1);
-      r.broken = hit.numel();
-      if (r.broken > 0) {
-        const at::Tensor dst = rows.index_select(0, hit);
-        x_adv.index_copy_(0, dst, adv.index_select(0, hit));
-        robust.index_fill_(0, dst, false);
+      for (int64_t start = 0; start < r.attacked; start += options_.batch_size) {
+        const at::Tensor chunk = rows.narrow(0, start, std::min(options_.batch_size, r.attacked - start));
+        const at::Tensor xr = x.index_select(0, chunk), yr = y.index_select(0, chunk);
+        const at::Tensor adv = (*attack)(model, xr, yr);
+        at::Tensor broken;
+        {
+          at::NoGradGuard no_grad;
+          broken = model.predict(adv).ne(yr) &
+                   ops::per_sample_norm(adv - xr, options_.norm).le(options_.eps + slack);
+        }
+        const at::Tensor hit = broken.nonzero().squeeze(1);
+        r.broken += hit.numel();
+        if (hit.numel() > 0) {
+          const at::Tensor dst = chunk.index_select(0, hit);
+          x_adv.index_copy_(0, dst, adv.index_select(0, hit));
+          robust.index_fill_(0, dst, false);
+        }
       }
       const QueryCounts after = model.queries();
       r.queries = {after.forward_calls - before.forward_calls,
@@ -134,6 +138,7 @@ std::string AutoAttack::repr() const {
                               "', version='", o.version, "', steps=", o.steps);
   if (o.version != "rand") s += detail::str(", square_queries=", o.square_queries);
   if (o.version == "rand") s += detail::str(", eot_samples=", o.eot_samples);
+  s += detail::str(", batch_size=", o.batch_size);
   return s + detail::str(", seed=", *o.seed, ")");
 }
 

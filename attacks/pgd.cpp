@@ -8,6 +8,7 @@
 #include <bulwark/core/random.h>
 #include <bulwark/ops/ball_sampling.h>
 #include <bulwark/ops/projection.h>
+#include <bulwark/ops/steps.h>
 
 namespace bulwark::attacks {
 
@@ -76,6 +77,13 @@ at::Tensor PGD::perturb(Classifier& model, const at::Tensor& x, const at::Tensor
     const at::Tensor score = at::where(success, at::full_like(value, 1e30), value);
     const at::Tensor rows = (score > best_score).nonzero().squeeze(1);
     if (rows.numel() == 0) return;
+    if (rows.numel() == x.size(0) && !candidate.is_same(x)) {
+      // Every sample improved (the usual step): keep the iterate itself, no copy. The loop
+      // never writes into an iterate once it has moved on, so sharing it is safe.
+      best = candidate;
+      best_score = score;
+      return;
+    }
     best_score.index_copy_(0, rows, score.index_select(0, rows));
     best.index_copy_(0, rows, candidate.index_select(0, rows));
   };
@@ -89,9 +97,8 @@ at::Tensor PGD::perturb(Classifier& model, const at::Tensor& x, const at::Tensor
       const auto lg = expected_logits_and_grad(model, x_t, loss_fn, options_.eot_samples);
       consider(x_t, lg.logits, lg.loss);
       if (options_.norm == ops::Norm::Linf) {
-        // Ball and box are one box [lower, upper]: one add and one clamp per step, in place
-        // on tensors this loop owns (the gradient, and the sum).
-        x_t = at::add(x_t, lg.grad.sign_(), alpha).clamp_(lower, upper);
+        // Ball and box are one box [lower, upper]: one fused pass per step.
+        x_t = ops::linf_sign_step(x_t, lg.grad, alpha, lower, upper);
       } else {
         x_t = ops::project_perturbation(x_t + alpha * direction(lg.grad, x_t, box), x,
                                         options_.norm, options_.eps, box);

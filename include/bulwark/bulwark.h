@@ -18,6 +18,7 @@
 #include <bulwark/ops/hyperplane_projection.h>
 #include <bulwark/ops/norm.h>
 #include <bulwark/ops/projection.h>
+#include <bulwark/ops/steps.h>
 
 #include <bulwark/losses/classification.h>
 

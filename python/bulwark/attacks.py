@@ -321,19 +321,22 @@ class AutoAttack(Attack):
     """AutoAttack (Croce & Hein 2020): the parameter-free ensemble, each attack run only on the
     samples still robust. ``version``: ``"standard"`` (APGD-CE, APGD-T, FAB-T, Square),
     ``"plus"`` (adds APGD-DLR and FAB, 5 restarts) or ``"rand"`` (APGD-CE and APGD-DLR with
-    ``eot_samples`` EOT draws, for randomised defences). :meth:`run` adds ``report`` (robust
-    accuracy, time and queries after each attack) to the result."""
+    ``eot_samples`` EOT draws, for randomised defences). Each attack runs on all the samples
+    still robust, ``batch_size`` at a time. :meth:`run` adds ``report`` (robust accuracy, time
+    and queries after each attack) to the result."""
 
-    _params = ("eps", "norm", "version", "steps", "square_queries", "eot_samples", "seed")
+    _params = ("eps", "norm", "version", "steps", "square_queries", "eot_samples", "batch_size",
+               "seed")
 
     def __init__(self, eps=8 / 255, norm="linf", version="standard", steps=100,
-                 square_queries=5000, eot_samples=20, seed=None):
+                 square_queries=5000, eot_samples=20, batch_size=250, seed=None):
         fn = "AutoAttack"
         self._build(_core.attacks.AutoAttack,
                     **_common(fn, eps=eps, norm=norm, steps=steps, eot_samples=eot_samples,
                               seed=seed, seed_given=True),
                     version=check_str(version, fn, "version"),
-                    square_queries=check_int(square_queries, fn, "square_queries", low=2))
+                    square_queries=check_int(square_queries, fn, "square_queries", low=2),
+                    batch_size=check_int(batch_size, fn, "batch_size", low=1))
         _seeded(self)
 
     @property

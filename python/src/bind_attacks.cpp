@@ -216,6 +216,7 @@ void bind_attacks(py::module_& m) {
         o.steps = get<int64_t>(d, "steps");
         o.square_queries = get<int64_t>(d, "square_queries");
         o.eot_samples = get<int64_t>(d, "eot_samples");
+        o.batch_size = get<int64_t>(d, "batch_size");
         o.seed = seed_of(d);
         return std::make_shared<attacks::AutoAttack>(o);
       }))

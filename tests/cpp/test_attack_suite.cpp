@@ -18,6 +18,7 @@
 #include <bulwark/core/random.h>
 #include <bulwark/losses/classification.h>
 #include <bulwark/ops/hyperplane_projection.h>
+#include <bulwark/ops/steps.h>
 
 using namespace bulwark;
 
@@ -287,4 +288,27 @@ TEST_CASE("Bad options name the argument", "[attacks]") {
   attacks::CWOptions cw;
   cw.binary_search_steps = 0;
   CHECK_THROWS_WITH(attacks::CW(cw), Catch::Contains("CW: binary_search_steps must be >= 1"));
+}
+
+TEST_CASE("Fused L-inf steps equal their tensor-op formulas", "[ops]") {
+  at::Generator gen = make_generator(11);
+  for (auto dtype : {at::kFloat, at::kDouble}) {
+    const at::Tensor x = at::rand({5, 3, 7, 7}, gen, dtype);
+    const at::Tensor xp = at::rand({5, 3, 7, 7}, gen, dtype);
+    at::Tensor g = at::randn({5, 3, 7, 7}, gen, dtype);
+    g.view(-1).narrow(0, 0, 20).zero_();  // sign(0) = 0
+    const at::Tensor lo = (x - 0.1).clamp_min(0), hi = (x + 0.1).clamp_max(1);
+    const at::Tensor expected = at::add(x, g.sign(), 0.03).clamp(lo, hi);
+    CHECK(at::allclose(ops::linf_sign_step(x, g, 0.03, lo, hi), expected));
+    // A non-contiguous gradient takes the tensor-op path: the same numbers.
+    const at::Tensor gt = g.transpose(2, 3).contiguous().transpose(2, 3);
+    CHECK(at::allclose(ops::linf_sign_step(x, gt, 0.03, lo, hi), expected));
+
+    const at::Tensor step = at::rand({5}, gen, at::kDouble) * 0.2;
+    const at::Tensor sv = step.to(dtype).view({5, 1, 1, 1});
+    const at::Tensor z = (x + sv * g.sign()).clamp(lo, hi);
+    const at::Tensor want = (x + (z - x) * 0.75 + (x - xp) * 0.25).clamp(lo, hi);
+    CHECK(at::allclose(ops::linf_momentum_step(x, xp, g, step, 0.75, lo, hi), want, 1e-5, 1e-6));
+    CHECK(at::allclose(ops::linf_momentum_step(x, xp, gt, step, 0.75, lo, hi), want, 1e-5, 1e-6));
+  }
 }

@@ -56,7 +56,8 @@ ATTACKS = {
                ("linf", "l2")),
     "DeepFool": (lambda n, e, s: bw.attacks.DeepFool(norm=n, steps=10), False, False,
                  ("linf", "l2")),
-    "CW": (lambda n, e, s: bw.attacks.CW(steps=10, binary_search_steps=2), False, False, ("l2",)),
+    "CW": (lambda n, e, s: bw.attacks.CW(c=1.0, steps=20, binary_search_steps=2, lr=0.05), False,
+           False, ("l2",)),
     "AutoAttack": (lambda n, e, s: bw.attacks.AutoAttack(e, norm=n, steps=4, square_queries=20,
                                                          seed=s), True, True, ("linf", "l2")),
     "AutoAttack-rand": (lambda n, e, s: bw.attacks.AutoAttack(e, norm=n, version="rand", steps=4,
@@ -339,3 +340,44 @@ def test_bad_input_to_every_attack(net6, batch6, name):
         atk(WrongShape(), x, y)
     with pytest.raises(TypeError, match="y must hold integer class labels"):
         atk(net6, x, y.float())
+
+
+class Noisy(torch.nn.Module):
+    """A randomised defence: Gaussian noise on the input (seeded per call for repeatability)."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+        self.g = torch.Generator().manual_seed(0)
+
+    def forward(self, x):
+        return self.inner(x + 0.05 * torch.randn(x.shape, generator=self.g))
+
+
+def test_eot_averages_gradients_over_samples(net6, batch6):
+    x, _ = batch6
+    y = bw.Classifier(net6).predict(x)
+    clf = bw.Classifier(Noisy(net6))
+    res = bw.attacks.PGD(0.1, steps=2, eot_samples=3, seed=0).run(clf, x, y)
+    assert res.queries["backward_calls"] == 6
+    res = bw.attacks.AutoAttack(0.1, version="rand", steps=3, eot_samples=4).run(clf, x, y)
+    assert [r["attack"] for r in res.report] == ["apgd-ce", "apgd-dlr"]
+    ce = res.report[0]
+    assert ce["queries"]["backward_calls"] == 4 * (3 + 1)  # EOT draws x (steps + start)
+
+
+@pytest.mark.parametrize("name", ["PGD", "MIFGSM", "APGD", "APGDT", "FAB", "FABT", "Square",
+                                  "DeepFool", "CW", "AutoAttack"])
+def test_tabular_inputs(name):
+    """Rows (N, D) work as well as images; unbounded features for the attacks that allow them."""
+    torch.manual_seed(1)
+    mlp = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 5))
+    x = torch.rand(20, 10)
+    clf = bw.Classifier(mlp)
+    y = clf.predict(x)
+    res = ATTACKS[name][0]("linf", 0.2, 0).run(clf, x, y)
+    assert res.x_adv.shape == x.shape and res.success.any()
+    if name in ("PGD", "APGD", "DeepFool", "CW"):
+        free = bw.Classifier(mlp, bounds=(-float("inf"), float("inf")))
+        out = ATTACKS[name][0]("linf", 0.2, 0)(free, x * 10 - 5, y)
+        assert torch.isfinite(out).all()

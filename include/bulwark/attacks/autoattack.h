@@ -1,7 +1,8 @@
 #pragma once
 // AutoAttack (Croce & Hein 2020): a parameter-free ensemble run in sequence, each attack only
-// on the samples still robust, a sample counting as broken once an attack misclassifies it
-// within the eps-ball. Versions, as the authors' set_version:
+// on the samples still robust (across the whole input, in chunks of batch_size, so the late
+// attacks see all the few survivors at once), a sample counting as broken once an attack
+// misclassifies it within the eps-ball. Versions, as the authors' set_version:
 //   standard: APGD-CE, APGD-T (9 targets), FAB-T (9 targets), Square (5,000 queries);
 //   plus:     APGD-CE and APGD-DLR with 5 restarts, FAB with 5 restarts, Square, APGD-T, FAB-T;
 //   rand:     APGD-CE and APGD-DLR with expectation over transformation (20 samples), for
@@ -24,6 +25,7 @@ struct AutoAttackOptions {
   int64_t steps = 100;               // APGD and FAB iterations
   int64_t square_queries = 5000;
   int64_t eot_samples = 20;          // rand only
+  int64_t batch_size = 250;          // each attack runs on the robust samples in chunks of this
   std::optional<uint64_t> seed;
   bool targeted = false;             // the goal is misclassification; not settable
 };

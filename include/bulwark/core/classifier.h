@@ -76,6 +76,21 @@ class Classifier {
   // the public function the user called, for the message.
   void check_input(const at::Tensor& x, const char* where = "Classifier.logits") const;
 
+  // Within this scope, calls on this thread skip the scan of x's values (NaN, +-inf, the box);
+  // shape, dtype and device are still checked. For code whose inputs lie in the box by
+  // construction, such as an attack's iterates once x itself was checked: the scan is a full
+  // pass over x per call.
+  class TrustedInputs {
+   public:
+    explicit TrustedInputs(const Classifier& model);
+    ~TrustedInputs();
+    TrustedInputs(const TrustedInputs&) = delete;
+    TrustedInputs& operator=(const TrustedInputs&) = delete;
+
+   private:
+    const Classifier* previous_;
+  };
+
   // K. Throws NotFittedError if it was not given and no call has been made yet.
   int64_t num_classes() const;
   bool knows_num_classes() const { return num_classes_.load() > 0; }
@@ -98,6 +113,8 @@ class Classifier {
 
  private:
   at::Tensor checked_forward(const at::Tensor& x, const char* where);
+  // check_input without the scan of the values.
+  void check_structure(const at::Tensor& x, const char* where) const;
 
   ClassifierOptions options_;
   std::atomic<int64_t> num_classes_{-1};
