@@ -44,7 +44,12 @@ at::Tensor PGD::direction(const at::Tensor& g, const at::Tensor& x_t, const Boun
       if (std::isfinite(box.lower)) a = a.masked_fill(x_t.le(box.lower) & g.lt(0), 0);
       if (std::isfinite(box.upper)) a = a.masked_fill(x_t.ge(box.upper) & g.gt(0), 0);
       const at::Tensor flat = a.reshape({a.size(0), -1});
-      const at::Tensor threshold = at::quantile(flat, options_.l1_sparsity, /*dim=*/1, /*keepdim=*/true);
+      // The l1_sparsity quantile of |g| as a mask threshold: with linear interpolation between
+      // order statistics, "|g| >= quantile" selects exactly the ranks >= ceil(q (d - 1)), so the
+      // order statistic of that rank (a selection, not a sort) gives the same mask.
+      const int64_t d = flat.size(1);
+      const auto rank = static_cast<int64_t>(std::ceil(options_.l1_sparsity * static_cast<double>(d - 1)));
+      const at::Tensor threshold = std::get<0>(flat.kthvalue(rank + 1, /*dim=*/1, /*keepdim=*/true));
       const at::Tensor mask = (flat >= threshold) & (flat > 0);
       const at::Tensor e = g.sign().reshape_as(flat) * mask;
       const at::Tensor count = mask.sum(1, /*keepdim=*/true).clamp_min(1);
