@@ -1,16 +1,19 @@
 import pytest
 import torch
 
+import bulwark as bw
+
 
 class SmallNet(torch.nn.Module):
-    """Conv + batch norm + dropout: modes matter, so state handling is exercised."""
+    """Conv + batch norm + dropout: modes matter, so state handling is exercised.
+    Inputs (N, 1, side, side), `classes` logits."""
 
-    def __init__(self):
+    def __init__(self, classes=3, side=6, dropout=0.5):
         super().__init__()
         self.conv = torch.nn.Conv2d(1, 4, 3)
         self.bn = torch.nn.BatchNorm2d(4)
-        self.drop = torch.nn.Dropout(0.5)
-        self.fc = torch.nn.Linear(4 * 4 * 4, 3)
+        self.drop = torch.nn.Dropout(dropout)
+        self.fc = torch.nn.Linear(4 * (side - 2) ** 2, classes)
 
     def forward(self, x):
         return self.fc(self.drop(torch.relu(self.bn(self.conv(x)))).flatten(1))
@@ -28,6 +31,18 @@ def batch():
     x = torch.rand(6, 1, 6, 6, generator=g)
     y = torch.tensor([0, 1, 2, 0, 1, 2])
     return x, y
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """The reference FashionCNN (trained once, then cached) and the first 300 test images."""
+    net = bw.models.fashion_cnn(progress=False)
+    x, y = bw.data.fashion_mnist("test")
+    return bw.Classifier(net), x[:300], y[:300]
+
+
+def accuracy(clf, x, y):
+    return (clf.predict(x) == y).float().mean().item()
 
 
 def pytest_collection_modifyitems(config, items):

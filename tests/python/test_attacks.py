@@ -8,24 +8,14 @@ import torch
 import bulwark as bw
 
 
-class Net6(torch.nn.Module):
-    """6 classes (APGDT and the targeted DLR need K >= 4), batch norm and dropout for modes."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = torch.nn.Conv2d(1, 4, 3)
-        self.bn = torch.nn.BatchNorm2d(4)
-        self.drop = torch.nn.Dropout(0.3)
-        self.fc = torch.nn.Linear(4 * 6 * 6, 6)
-
-    def forward(self, x):
-        return self.fc(self.drop(torch.relu(self.bn(self.conv(x)))).flatten(1))
+from conftest import SmallNet, accuracy
 
 
 @pytest.fixture
 def net6():
+    """6 classes: APGDT and the targeted DLR need K >= 4."""
     torch.manual_seed(0)
-    return Net6()
+    return SmallNet(classes=6, side=8, dropout=0.3)
 
 
 @pytest.fixture
@@ -126,14 +116,9 @@ def test_targets_rules(net6, batch6):
 # -- the trained model --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def trained():
-    net = bw.models.fashion_cnn(progress=False)
-    x, y = bw.data.fashion_mnist("test")
-    return bw.Classifier(net), x[:100], y[:100]
-
-
-def accuracy(clf, x, y):
-    return (clf.predict(x) == y).float().mean().item()
+def trained(fashion):
+    clf, x, y = fashion
+    return clf, x[:100], y[:100]
 
 
 def test_strength_ordering_autoattack_apgd_pgd_fgsm_clean(trained):

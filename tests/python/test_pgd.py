@@ -4,19 +4,11 @@ import torch
 import bulwark as bw
 
 
-@pytest.fixture(scope="module")
-def trained_setup():
-    net = bw.models.fashion_cnn(progress=False)
-    x, y = bw.data.fashion_mnist("test")
-    return bw.Classifier(net), x[:300], y[:300]
+from conftest import accuracy
 
 
-def accuracy(clf, x, y):
-    return (clf.predict(x) == y).float().mean().item()
-
-
-def test_strength_ordering_on_the_trained_model(trained_setup):
-    clf, x, y = trained_setup
+def test_strength_ordering_on_the_trained_model(fashion):
+    clf, x, y = fashion
     clean = accuracy(clf, x, y)
     fgsm = accuracy(clf, bw.attacks.FGSM(eps=0.1)(clf, x, y), y)
     pgd = accuracy(clf, bw.attacks.PGD(eps=0.1, steps=40)(clf, x, y), y)
@@ -25,8 +17,8 @@ def test_strength_ordering_on_the_trained_model(trained_setup):
 
 
 @pytest.mark.parametrize("norm,eps", [("linf", 0.1), ("l2", 1.5), ("l1", 10.0)])
-def test_pgd_invariants(trained_setup, norm, eps):
-    clf, x, y = trained_setup
+def test_pgd_invariants(fashion, norm, eps):
+    clf, x, y = fashion
     x, y = x[:64], y[:64]
     net = clf.model
     before = {k: v.clone() for k, v in net.state_dict().items()}
@@ -42,8 +34,8 @@ def test_pgd_invariants(trained_setup, norm, eps):
         assert ((res.x_adv - x).abs() > 1e-6).float().mean() < 0.5
 
 
-def test_pgd_targeted_reaches_targets_at_large_eps(trained_setup):
-    clf, x, y = trained_setup
+def test_pgd_targeted_reaches_targets_at_large_eps(fashion):
+    clf, x, y = fashion
     x, y = x[:64], y[:64]
     target = (y + 1) % 10
     res = bw.attacks.PGD(eps=0.3, steps=40, targeted=True, loss="ce").run(clf, x, target)
