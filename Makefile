@@ -54,6 +54,7 @@ bench: build
 	$(BUILD)/bench/bench_classifier
 	$(BUILD)/bench/bench_attacks
 	$(BUILD)/bench/bench_autoattack
+	$(PYTHON) bench/bench_conformal.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

@@ -27,5 +27,6 @@ void bind_attacks(py::module_& m);
 void bind_data(py::module_& m);
 void bind_models(py::module_& m);
 void bind_text(py::module_& m);
+void bind_conformal(py::module_& m);
 
 }  // namespace bulwark::python

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   bind_data(m);
   bind_models(m);
   bind_text(m);
+  bind_conformal(m);
 }

@@ -1,0 +1,31 @@
+#pragma once
+// Class-conditional (Mondrian) conformal prediction (Vovk 2012; Vovk et al. 2005, Sec. 4.5): one
+// conformal quantile per class, from the calibration points of that class, so that coverage
+// holds for every class: P(y in C(x) | y = k) >= 1 - alpha. A class with fewer than
+// 1/alpha - 1 calibration points has no finite quantile; its threshold is +inf (the class is in
+// every set), which keeps the guarantee, and it is listed in small_classes().
+
+#include <vector>
+
+#include <bulwark/conformal/split_conformal.h>
+
+namespace bulwark::conformal {
+
+class ClassConditionalConformal : public SplitConformal {
+ public:
+  explicit ClassConditionalConformal(ConformalOptions options = {});
+
+  ClassConditionalConformal& fit(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict(const at::Tensor& scores) const override;
+  std::string repr() const override;
+
+  // (K,) double thresholds, +inf for the small classes.
+  const at::Tensor& thresholds() const;
+  const std::vector<int64_t>& small_classes() const { return small_; }
+
+ private:
+  at::Tensor thresholds_;
+  std::vector<int64_t> small_;
+};
+
+}  // namespace bulwark::conformal

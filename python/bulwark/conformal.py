@@ -1,0 +1,166 @@
+"""Conformal prediction: sets of labels that contain the true label with probability >= 1 - alpha.
+
+    cp = bw.conformal.SplitConformal(score="aps", alpha=0.1, seed=0).fit(probs_cal, y_cal)
+    sets = cp.predict(probs_test)                    # (N, K) bool
+    bw.conformal.coverage(sets, y_test), bw.conformal.set_size(sets)
+
+Inputs are probabilities (rows summing to 1) or, with ``input="logits"``, logits; torch tensors
+or numpy arrays (numpy in, numpy out).
+
+The quantile rule: on n calibration scores the threshold is the ceil((n + 1)(1 - alpha))-th
+smallest (the finite-sample correction of split conformal prediction); with fewer than
+1/alpha - 1 points no finite threshold exists and ``fit`` raises. Randomised scores use one
+uniform per sample, shared by all its labels (Romano et al. 2020), drawn from a generator seeded
+by ``seed`` (``fit``) and a seed derived from it (each ``predict``), so results repeat.
+
+Scores (classes ranked by probability, ties by lower index; r(y) the 0-based rank of y, C(y)
+the probability ranked before y, u the sample's uniform, u = 1 when not randomised):
+
+- ``"lac"`` (``"thr"``), Sadinle et al. 2019: ``1 - p_y``.
+- ``"aps"``, Romano et al. 2020: ``C(y) + u p_y``.
+- ``"raps"``, Angelopoulos et al. 2021: APS ``+ lam * max(0, r(y) + 1 - k_reg)``.
+- ``"saps"``, Huang et al. 2023: ``u p_max`` if r(y) = 0 else ``p_max + lam (r(y) - 1 + u)``.
+- ``"topk"``: ``r(y) + u``.
+"""
+
+import torch
+
+from . import _core
+from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed,
+                       check_str, kwargs_repr)
+
+__all__ = ["SplitConformal", "ClassConditionalConformal", "coverage", "set_size",
+           "size_stratified_coverage", "class_conditional_coverage"]
+
+
+class SplitConformal:
+    """Split conformal prediction (one threshold for all classes).
+
+    Args:
+        score: ``"lac"``, ``"aps"``, ``"raps"``, ``"saps"`` or ``"topk"`` (see the module doc).
+        alpha: miscoverage level in (0, 1).
+        randomized: the randomised score (exact coverage) or not (conservative).
+        lam, k_reg: RAPS penalty and free ranks; ``lam`` is also SAPS's rank weight.
+        input: ``"probs"`` (checked: in [0, 1], rows summing to 1) or ``"logits"``.
+        seed: for the uniforms of randomised scores (default: ``bw.seed``'s).
+    """
+
+    _core_cls = "SplitConformal"
+    _params = ("score", "alpha", "randomized", "lam", "k_reg", "input", "seed")
+
+    def __init__(self, score="aps", alpha=0.1, randomized=True, lam=0.01, k_reg=5, input="probs",
+                 seed=None):
+        fn = type(self).__name__
+        self.score = check_str(score, fn, "score")
+        self.alpha = check_real(alpha, fn, "alpha")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
+        self.randomized = check_bool(randomized, fn, "randomized")
+        self.lam = check_real(lam, fn, "lam", low=0)
+        self.k_reg = check_int(k_reg, fn, "k_reg", low=0)
+        self.input = check_str(input, fn, "input")
+        if self.input not in ("probs", "logits"):
+            raise ValueError(f"{fn}: input must be 'probs' or 'logits', got {self.input!r}")
+        seed = check_seed(seed, fn, allow_none=True)
+        self._impl = getattr(_core.conformal, self._core_cls)(
+            self.score, self.alpha, self.randomized, self.lam, self.k_reg,
+            self.input == "logits", seed)
+        self.seed = self._impl.seed
+
+    def fit(self, scores, labels):
+        """Calibrates on ``scores`` (N, K) and ``labels`` (N,). Returns self."""
+        fn = f"{type(self).__name__}.fit"
+        t, _ = as_tensor(scores, fn, "scores")
+        self._impl.fit(t, as_labels(labels, fn, "labels"))
+        return self
+
+    def predict(self, scores):
+        """(N, K) bool prediction sets."""
+        t, was_numpy = as_tensor(scores, f"{type(self).__name__}.predict", "scores")
+        return back(self._impl.predict(t), was_numpy)
+
+    def predict_sets(self, scores):
+        """The sets as lists of labels, one list per sample."""
+        mask = self.predict(scores)
+        mask = torch.as_tensor(mask)
+        return [row.nonzero().flatten().tolist() for row in mask]
+
+    @property
+    def threshold(self):
+        """q-hat, the calibrated score threshold (the largest per-class one for the Mondrian
+        version)."""
+        return self._impl.threshold
+
+    @property
+    def fitted(self):
+        return self._impl.fitted
+
+    def __repr__(self):
+        return kwargs_repr(self, self._params)
+
+
+class ClassConditionalConformal(SplitConformal):
+    """Class-conditional (Mondrian) conformal prediction (Vovk 2012): one threshold per class,
+    from that class's calibration points, so coverage holds within every class. A class with
+    fewer than 1/alpha - 1 calibration points gets threshold +inf (it is in every set) and is
+    listed in ``small_classes``."""
+
+    _core_cls = "ClassConditionalConformal"
+
+    @property
+    def thresholds(self):
+        return self._impl.thresholds
+
+    @property
+    def small_classes(self):
+        return list(self._impl.small_classes)
+
+
+def _sets_and_labels(fn, sets, labels):
+    s, was_numpy = as_tensor(sets, fn, "sets")
+    if s.dtype != torch.bool:
+        raise TypeError(f"{fn}: sets must be a bool mask (N, K), got dtype {s.dtype}")
+    return s, as_labels(labels, fn, "labels", device=s.device), was_numpy
+
+
+def coverage(sets, labels):
+    """Fraction of samples whose set contains their label."""
+    s, y, _ = _sets_and_labels("coverage", sets, labels)
+    return _core.conformal.coverage(s, y)
+
+
+def set_size(sets):
+    """``(mean size, histogram)``: ``histogram[j]`` is the number of sets of size j, j = 0..K."""
+    s, was_numpy = as_tensor(sets, "set_size", "sets")
+    if s.dtype != torch.bool or s.dim() != 2:
+        raise TypeError(f"set_size: sets must be a bool mask (N, K), got {s.dtype} {tuple(s.shape)}")
+    sizes = _core.conformal.set_sizes(s)
+    hist = torch.bincount(sizes.cpu(), minlength=s.shape[1] + 1)
+    return float(sizes.double().mean()), back(hist, was_numpy)
+
+
+def size_stratified_coverage(sets, labels, alpha, edges=None):
+    """Size-stratified coverage violation (SSCV, Angelopoulos et al. 2021): the worst
+    ``|coverage - (1 - alpha)|`` over set-size strata ``[edges[j], edges[j+1])``. Default strata:
+    sizes 0-1, 2-3, 4-10, 11-100, 101-K (the paper's, for 1,000 classes), cut to K."""
+    fn = "size_stratified_coverage"
+    s, y, _ = _sets_and_labels(fn, sets, labels)
+    a = check_real(alpha, fn, "alpha")
+    if edges is None:
+        k = s.shape[1]
+        edges = sorted({e for e in (0, 2, 4, 11, 101) if e <= k} | {k + 1})
+    return _core.conformal.size_stratified_coverage_violation(s, y, a, [int(e) for e in edges])
+
+
+def class_conditional_coverage(sets, labels, alpha=None):
+    """Per-class coverage ``(K,)`` (NaN for classes absent from ``labels``); with ``alpha``,
+    also the coverage gap, the mean over classes of ``|coverage_k - (1 - alpha)|``."""
+    fn = "class_conditional_coverage"
+    s, y, was_numpy = _sets_and_labels(fn, sets, labels)
+    per = _core.conformal.class_coverage(s, y, s.shape[1])
+    if alpha is None:
+        return back(per, was_numpy)
+    a = check_real(alpha, fn, "alpha")
+    present = ~torch.isnan(per)
+    gap = float((per[present] - (1 - a)).abs().mean())
+    return back(per, was_numpy), gap

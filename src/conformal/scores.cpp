@@ -1,0 +1,170 @@
+#include <bulwark/conformal/scores.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <bulwark/core/error.h>
+
+namespace bulwark::conformal {
+
+void Score::validate(const char* where) const {
+  BULWARK_CHECK(std::isfinite(lam) && lam >= 0, where, ": lam must be finite and >= 0, got ", lam);
+  BULWARK_CHECK(k_reg >= 0, where, ": k_reg must be >= 0, got ", k_reg);
+}
+
+std::string Score::repr() const {
+  std::string s = "'" + to_string(kind) + "'";
+  if (kind != ScoreKind::LAC) s += detail::str(", randomized=", randomized ? "True" : "False");
+  if (kind == ScoreKind::RAPS) s += detail::str(", lam=", lam, ", k_reg=", k_reg);
+  if (kind == ScoreKind::SAPS) s += detail::str(", lam=", lam);
+  return s;
+}
+
+ScoreKind parse_score(std::string_view name, const char* arg) {
+  std::string s(name);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (s == "lac" || s == "thr") return ScoreKind::LAC;
+  if (s == "aps") return ScoreKind::APS;
+  if (s == "raps") return ScoreKind::RAPS;
+  if (s == "saps") return ScoreKind::SAPS;
+  if (s == "topk") return ScoreKind::TopK;
+  throw InvalidArgument(detail::str(arg, " must be one of 'lac', 'aps', 'raps', 'saps', 'topk', got '",
+                                    std::string(name), "'"));
+}
+
+std::string to_string(ScoreKind kind) {
+  switch (kind) {
+    case ScoreKind::LAC: return "lac";
+    case ScoreKind::APS: return "aps";
+    case ScoreKind::RAPS: return "raps";
+    case ScoreKind::SAPS: return "saps";
+    case ScoreKind::TopK: return "topk";
+  }
+  BULWARK_ASSERT(false);
+  return {};
+}
+
+namespace {
+
+// The score of the label at rank r (0-based), with probability p, total probability ranked
+// before it `before`, the row's top probability p_max and the sample's uniform u.
+inline double score_at(const Score& s, int64_t r, double p, double before, double p_max, double u) {
+  const double w = s.randomized ? u : 1.0;
+  switch (s.kind) {
+    case ScoreKind::LAC: return 1.0 - p;
+    case ScoreKind::APS: return before + w * p;
+    case ScoreKind::RAPS:
+      return before + w * p + s.lam * static_cast<double>(std::max<int64_t>(0, r + 1 - s.k_reg));
+    case ScoreKind::SAPS: return r == 0 ? w * p_max : p_max + s.lam * (static_cast<double>(r) - 1 + w);
+    case ScoreKind::TopK: return static_cast<double>(r) + w;
+  }
+  return 0;
+}
+
+// Contiguous double copies on the CPU: the kernels read raw rows.
+at::Tensor host_double(const at::Tensor& t) { return t.to(at::kCPU, at::kDouble).contiguous(); }
+
+}  // namespace
+
+void check_probabilities(const at::Tensor& probs, const char* where, const char* arg) {
+  BULWARK_CHECK_TYPE(probs.defined(), where, ": ", arg, " is an undefined tensor");
+  BULWARK_CHECK_TYPE(at::isFloatingType(probs.scalar_type()), where, ": ", arg,
+                     " must be floating point, got dtype ", probs.scalar_type());
+  BULWARK_CHECK_SHAPE(probs.dim() == 2 && probs.size(1) >= 2, where, ": ", arg,
+                      " must have shape (N, K) with K >= 2, got ", probs.sizes());
+  BULWARK_CHECK_SHAPE(probs.size(0) >= 1, where, ": ", arg, " is empty (N = 0)");
+  at::NoGradGuard no_grad;
+  const auto [lo, hi] = at::aminmax(probs.detach());
+  const double mn = lo.item<double>(), mx = hi.item<double>();
+  BULWARK_CHECK(!std::isnan(mn) && !std::isnan(mx), where, ": ", arg, " contains NaN");
+  BULWARK_CHECK(mn >= 0 && mx <= 1 + 1e-6, where, ": ", arg,
+                " must hold probabilities in [0, 1], got values in [", mn, ", ", mx,
+                "]; pass logits with input='logits'");
+  const double worst =
+      (probs.detach().to(at::kDouble).sum(1) - 1).abs().max().item<double>();
+  BULWARK_CHECK(worst <= 1e-3, where, ": the rows of ", arg,
+                " must sum to 1, but one is off by ", worst, "; pass logits with input='logits'");
+}
+
+at::Tensor label_scores(const Score& score, const at::Tensor& probs, const at::Tensor& labels,
+                        const at::Tensor& u) {
+  const at::Tensor p = host_double(probs);
+  const at::Tensor y = labels.to(at::kCPU, at::kLong).contiguous();
+  const at::Tensor uu = host_double(u);
+  const int64_t n = p.size(0), k = p.size(1);
+  at::Tensor out = at::empty({n}, p.options());
+  const double* pp = p.data_ptr<double>();
+  const int64_t* py = y.data_ptr<int64_t>();
+  const double* pu = uu.data_ptr<double>();
+  double* po = out.data_ptr<double>();
+  at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const double* row = pp + i * k;
+      const int64_t label = py[i];
+      const double py_ = row[label];
+      int64_t rank = 0;
+      double before = 0, p_max = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        const double v = row[j];
+        p_max = std::max(p_max, v);
+        if (v > py_ || (v == py_ && j < label)) {
+          ++rank;
+          before += v;
+        }
+      }
+      po[i] = score_at(score, rank, py_, before, p_max, pu[i]);
+    }
+  });
+  return out;
+}
+
+at::Tensor prediction_sets(const Score& score, const at::Tensor& probs, const at::Tensor& thresholds,
+                           const at::Tensor& u) {
+  const at::Tensor p = host_double(probs);
+  const at::Tensor th = host_double(thresholds);
+  const at::Tensor uu = host_double(u);
+  const int64_t n = p.size(0), k = p.size(1);
+  BULWARK_ASSERT(th.numel() == 1 || th.numel() == k);
+  const bool one = th.numel() == 1;
+  at::Tensor out = at::zeros({n, k}, at::TensorOptions(at::kBool));
+  const double* pp = p.data_ptr<double>();
+  const double* pt = th.data_ptr<double>();
+  const double* pu = uu.data_ptr<double>();
+  bool* po = out.data_ptr<bool>();
+  at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> order(k);
+    for (int64_t i = begin; i < end; ++i) {
+      const double* row = pp + i * k;
+      bool* set = po + i * k;
+      if (score.kind == ScoreKind::LAC) {
+        for (int64_t j = 0; j < k; ++j) set[j] = 1.0 - row[j] <= pt[one ? 0 : j];
+        continue;
+      }
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [row](int64_t a, int64_t b) {
+        return row[a] > row[b] || (row[a] == row[b] && a < b);
+      });
+      const double p_max = row[order[0]];
+      double before = 0;
+      for (int64_t r = 0; r < k; ++r) {
+        const int64_t j = order[r];
+        const double s = score_at(score, r, row[j], before, p_max, pu[i]);
+        if (s <= pt[one ? 0 : j]) {
+          set[j] = true;
+        } else if (one) {
+          break;  // the score only grows with the rank: no later label can enter
+        }
+        before += row[j];
+      }
+    }
+  });
+  return out.to(probs.device());
+}
+
+}  // namespace bulwark::conformal

@@ -1,0 +1,94 @@
+#include <bulwark/conformal/split_conformal.h>
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include <bulwark/core/error.h>
+#include <bulwark/core/random.h>
+#include <bulwark/losses/classification.h>
+
+namespace bulwark::conformal {
+
+int64_t conformal_rank(int64_t n, double alpha) {
+  // A hair below the exact product so that e.g. (9 + 1)(1 - 0.1) = 9.000000000000002 gives 9.
+  return static_cast<int64_t>(std::ceil(static_cast<double>(n + 1) * (1 - alpha) - 1e-9));
+}
+
+double conformal_quantile(const at::Tensor& scores, double alpha, const char* where) {
+  const int64_t n = scores.numel();
+  const int64_t k = conformal_rank(n, alpha);
+  BULWARK_CHECK(k <= n, where, ": ", n, " calibration points are too few for alpha = ", alpha,
+                ": the conformal quantile is the ceil((n + 1)(1 - alpha)) = ", k,
+                "-th smallest score; it needs n >= 1/alpha - 1 = ",
+                static_cast<int64_t>(std::ceil(1.0 / alpha - 1 - 1e-9)), " points");
+  BULWARK_CHECK(k >= 1, where, ": alpha = ", alpha, " leaves no score below the quantile");
+  const at::Tensor flat = scores.reshape({-1}).to(at::kCPU, at::kDouble);
+  return std::get<0>(flat.kthvalue(k)).item<double>();
+}
+
+SplitConformal::SplitConformal(ConformalOptions options) : options_(std::move(options)) {
+  BULWARK_CHECK(options_.alpha > 0 && options_.alpha < 1,
+                "SplitConformal: alpha must be in (0, 1), got ", options_.alpha);
+  options_.score.validate("SplitConformal");
+  if (!options_.seed) options_.seed = default_seed();
+}
+
+at::Tensor SplitConformal::probabilities(const at::Tensor& scores, const char* where) const {
+  BULWARK_CHECK_TYPE(scores.defined(), where, ": scores is an undefined tensor");
+  if (!options_.logits) {
+    check_probabilities(scores, where, "probs");
+    return scores.detach();
+  }
+  BULWARK_CHECK_TYPE(at::isFloatingType(scores.scalar_type()), where,
+                     ": logits must be floating point, got dtype ", scores.scalar_type());
+  BULWARK_CHECK_SHAPE(scores.dim() == 2 && scores.size(1) >= 2 && scores.size(0) >= 1, where,
+                      ": logits must have shape (N, K) with N >= 1, K >= 2, got ", scores.sizes());
+  BULWARK_CHECK(at::isfinite(scores.detach()).all().item<bool>(), where,
+                ": logits contain NaN or +-inf");
+  return at::softmax(scores.detach().to(at::kDouble), 1);
+}
+
+at::Tensor SplitConformal::uniforms(int64_t n, uint64_t stream) const {
+  at::Generator gen = make_generator(derive_seed(*options_.seed, stream));
+  return at::rand({n}, gen, at::TensorOptions(at::kDouble));
+}
+
+SplitConformal& SplitConformal::fit(const at::Tensor& scores, const at::Tensor& labels) {
+  constexpr const char* where = "SplitConformal.fit";
+  const at::Tensor p = probabilities(scores, where);
+  losses::check_labels(labels, p.size(0), p.size(1), where, "labels");
+  const at::Tensor s = label_scores(options_.score, p, labels, uniforms(p.size(0), 0));
+  threshold_ = conformal_quantile(s, options_.alpha, where);
+  k_ = p.size(1);
+  n_ = p.size(0);
+  return *this;
+}
+
+at::Tensor SplitConformal::predict(const at::Tensor& scores) const {
+  constexpr const char* where = "SplitConformal.predict";
+  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
+  const at::Tensor p = probabilities(scores, where);
+  BULWARK_CHECK_SHAPE(p.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ",
+                      p.size(1));
+  return prediction_sets(options_.score, p, at::full({1}, *threshold_, at::kDouble),
+                         uniforms(p.size(0), 1));
+}
+
+double SplitConformal::threshold() const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), "SplitConformal.threshold: call fit() first");
+  return *threshold_;
+}
+
+int64_t SplitConformal::num_classes() const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), "SplitConformal.num_classes: call fit() first");
+  return k_;
+}
+
+std::string SplitConformal::repr() const {
+  return detail::str("SplitConformal(score=", options_.score.repr(), ", alpha=", options_.alpha,
+                     ", input='", options_.logits ? "logits" : "probs", "', seed=", *options_.seed,
+                     ")");
+}
+
+}  // namespace bulwark::conformal
