@@ -6,6 +6,7 @@
 #include <bulwark/core/bounds.h>
 #include <bulwark/core/classifier.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/json.h>
 #include <bulwark/core/paths.h>
 #include <bulwark/core/module_classifier.h>
 #include <bulwark/core/progress.h>
@@ -34,6 +35,13 @@
 #include <bulwark/attacks/pgd.h>
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
+
+#include <bulwark/conformal/class_conditional.h>
+#include <bulwark/conformal/metrics.h>
+#include <bulwark/conformal/raps_tuning.h>
+#include <bulwark/conformal/risk_control.h>
+#include <bulwark/conformal/scores.h>
+#include <bulwark/conformal/split_conformal.h>
 
 #include <bulwark/data/dataset.h>
 #include <bulwark/data/digits.h>

@@ -29,8 +29,9 @@ from . import _core
 from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed,
                        check_str, kwargs_repr)
 
-__all__ = ["SplitConformal", "ClassConditionalConformal", "coverage", "set_size",
-           "size_stratified_coverage", "class_conditional_coverage"]
+__all__ = ["SplitConformal", "ClassConditionalConformal", "tune_raps", "coverage", "set_size",
+           "size_stratified_coverage", "class_conditional_coverage", "coverage_under_attack",
+           "ConformalRiskControl", "fnr_losses"]
 
 
 class SplitConformal:
@@ -84,6 +85,30 @@ class SplitConformal:
         mask = self.predict(scores)
         mask = torch.as_tensor(mask)
         return [row.nonzero().flatten().tolist() for row in mask]
+
+    def save(self, path):
+        """Writes the fitted predictor to a small JSON file (readable from C++,
+        ``bulwark::conformal::SplitConformal::load``)."""
+        import os
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{type(self).__name__}.save: path must be a str or os.PathLike, got "
+                            f"{type(path).__name__}")
+        self._impl.save(os.fspath(path))
+
+    @staticmethod
+    def load(path):
+        """A predictor saved by :meth:`save` (either class)."""
+        import os
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
+        impl = _core.conformal.SplitConformal.load(os.fspath(path))
+        cls = ClassConditionalConformal if isinstance(impl, _core.conformal.ClassConditionalConformal) \
+            else SplitConformal
+        self = cls.__new__(cls)
+        self._impl = impl
+        for k, v in impl.options.items():
+            setattr(self, k, v)
+        return self
 
     @property
     def threshold(self):
@@ -164,3 +189,100 @@ def class_conditional_coverage(sets, labels, alpha=None):
     present = ~torch.isnan(per)
     gap = float((per[present] - (1 - a)).abs().mean())
     return back(per, was_numpy), gap
+
+
+def tune_raps(probs, labels, alpha=0.1, randomized=True, lams=(0.001, 0.01, 0.1, 0.2, 0.5),
+              seed=None):
+    """RAPS's ``k_reg`` and ``lam`` chosen on a tuning split, as Angelopoulos et al. (2021) do:
+    ``k_reg`` = 1 + the (1 - alpha) quantile of the true labels' 0-based ranks, then the ``lam``
+    in ``lams`` giving the smallest mean set size on the tuning split. Returns
+    ``{"k_reg", "lam", "mean_sizes"}``; use a split disjoint from the calibration data."""
+    fn = "tune_raps"
+    p, _ = as_tensor(probs, fn, "probs")
+    y = as_labels(labels, fn, "labels")
+    a = check_real(alpha, fn, "alpha")
+    lam_list = [check_real(v, fn, "lams", low=0) for v in lams]
+    k_reg, lam, sizes = _core.conformal.tune_raps(p, y, a, check_bool(randomized, fn, "randomized"),
+                                                  lam_list, check_seed(seed, fn, allow_none=True))
+    return {"k_reg": k_reg, "lam": lam, "mean_sizes": dict(zip(lam_list, sizes))}
+
+
+def coverage_under_attack(predictor, model, x, y, attack, batch_size=500):
+    """How much coverage adversarial inputs take away (Gendler et al. 2022): the fitted
+    ``predictor`` (on the model's softmax probabilities) evaluated on clean ``x`` and on
+    ``attack(model, x, y)``. Returns ``{"clean": {"coverage", "mean_size"}, "attacked": {...}}``."""
+    fn = "coverage_under_attack"
+    if not isinstance(predictor, SplitConformal):
+        raise TypeError(f"{fn}: predictor must be a fitted bw.conformal predictor, got "
+                        f"{type(predictor).__name__}")
+    from .attacks import Attack
+    from .classifier import as_classifier
+    if not isinstance(attack, Attack):
+        raise TypeError(f"{fn}: attack must be a bulwark attack, got {type(attack).__name__}")
+    clf = as_classifier(model, fn)
+    xt, _ = as_tensor(x, fn, "x")
+    yt = as_labels(y, fn, "y", device=xt.device)
+    bs = check_int(batch_size, fn, "batch_size", low=1)
+    out = {}
+    for name in ("clean", "attacked"):
+        sets = []
+        for i in range(0, len(xt), bs):
+            xb, yb = xt[i:i + bs], yt[i:i + bs]
+            if name == "attacked":
+                xb = attack(clf, xb, yb)
+            with torch.no_grad():
+                z = clf.logits(xb)
+            sets.append(predictor.predict(z if predictor.input == "logits" else torch.softmax(z.double(), 1)))
+        s = torch.cat(sets)
+        out[name] = {"coverage": coverage(s, yt), "mean_size": set_size(s)[0]}
+    return out
+
+
+def fnr_losses(scores, targets, lambdas):
+    """``(n, m)`` false-negative rates of the multi-label sets ``{k : scores_k >= 1 - lambda}``
+    for each ``lambda`` in ``lambdas``: ``1 - |Y and C| / |Y|`` (0 for an empty ``Y``)."""
+    fn = "fnr_losses"
+    s, was_numpy = as_tensor(scores, fn, "scores")
+    t, _ = as_tensor(targets, fn, "targets")
+    lam, _ = as_tensor(lambdas, fn, "lambdas")
+    return back(_core.conformal.fnr_losses(s, t.bool() if t.dtype != torch.bool else t, lam), was_numpy)
+
+
+class ConformalRiskControl:
+    """Conformal risk control (Angelopoulos et al. 2022): picks ``lambda`` so that the expected
+    loss on a new point is at most ``alpha``, for any loss in ``[0, bound]`` that does not
+    increase with ``lambda`` (e.g. the false-negative rate of multi-label sets,
+    :func:`fnr_losses`).
+
+        crc = bw.conformal.ConformalRiskControl(alpha=0.1).fit(losses, lambdas)
+        crc.lambda_            # the smallest lambda with n/(n+1) mean loss + bound/(n+1) <= alpha
+
+    ``losses``: ``(n, m)``, ``losses[i, j]`` the loss of calibration point i at ``lambdas[j]``
+    (ascending). For the multi-label FNR, ``predict(scores)`` gives the sets.
+    """
+
+    def __init__(self, alpha=0.1, bound=1.0):
+        fn = "ConformalRiskControl"
+        self.alpha = check_real(alpha, fn, "alpha")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
+        self.bound = check_real(bound, fn, "bound", low=0, low_inclusive=False)
+        self.lambda_ = None
+
+    def fit(self, losses, lambdas):
+        fn = "ConformalRiskControl.fit"
+        l, _ = as_tensor(losses, fn, "losses")
+        lam, _ = as_tensor(lambdas, fn, "lambdas")
+        self.lambda_, self.index_, self.bound_value_ = _core.conformal.risk_control(
+            l, lam.double(), self.alpha, self.bound)
+        return self
+
+    def predict(self, scores):
+        """Multi-label sets ``scores >= 1 - lambda_`` (``(n, K)`` bool), for scores in [0, 1]."""
+        if self.lambda_ is None:
+            raise ValueError("ConformalRiskControl.predict: call fit() first")
+        s, was_numpy = as_tensor(scores, "ConformalRiskControl.predict", "scores")
+        return back(s >= 1 - self.lambda_, was_numpy)
+
+    def __repr__(self):
+        return f"ConformalRiskControl(alpha={self.alpha}, bound={self.bound}, lambda_={self.lambda_})"

@@ -1,5 +1,6 @@
 #include <bulwark/conformal/class_conditional.h>
 
+#include <cmath>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -48,6 +49,24 @@ const at::Tensor& ClassConditionalConformal::thresholds() const {
   BULWARK_CHECK_AS(NotFittedError, fitted(),
                    "ClassConditionalConformal.thresholds: call fit() first");
   return thresholds_;
+}
+
+void ClassConditionalConformal::write(json::Object& o) const {
+  SplitConformal::write(o);
+  const at::Tensor t = thresholds_.contiguous();
+  o.set("thresholds", std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel()));
+}
+
+void ClassConditionalConformal::read(const json::Object& o) {
+  SplitConformal::read(o);
+  const std::vector<double> t = o.numbers("thresholds");
+  BULWARK_CHECK_AS(FormatError, static_cast<int64_t>(t.size()) == k_,
+                   "ClassConditionalConformal.load: ", t.size(), " thresholds for K = ", k_);
+  thresholds_ = at::tensor(t, at::kDouble);
+  small_.clear();
+  for (int64_t c = 0; c < k_; ++c) {
+    if (std::isinf(t[static_cast<size_t>(c)])) small_.push_back(c);
+  }
 }
 
 std::string ClassConditionalConformal::repr() const {

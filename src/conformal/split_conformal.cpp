@@ -1,6 +1,9 @@
 #include <bulwark/conformal/split_conformal.h>
 
 #include <cmath>
+#include <string>
+
+#include <bulwark/conformal/class_conditional.h>
 
 #include <ATen/ATen.h>
 
@@ -89,6 +92,71 @@ std::string SplitConformal::repr() const {
   return detail::str("SplitConformal(score=", options_.score.repr(), ", alpha=", options_.alpha,
                      ", input='", options_.logits ? "logits" : "probs", "', seed=", *options_.seed,
                      ")");
+}
+
+void SplitConformal::write(json::Object& o) const {
+  o.set("format", std::string("bulwark.conformal"))
+      .set("version", 1.0)
+      .set("kind", std::string(kind()))
+      .set("score", to_string(options_.score.kind))
+      .set("randomized", options_.score.randomized)
+      .set("lam", options_.score.lam)
+      .set("k_reg", static_cast<double>(options_.score.k_reg))
+      .set("alpha", options_.alpha)
+      .set("input", std::string(options_.logits ? "logits" : "probs"))
+      .set("seed", std::to_string(*options_.seed))
+      .set("num_classes", static_cast<double>(k_))
+      .set("n_calibration", static_cast<double>(n_))
+      .set("threshold", *threshold_);
+}
+
+void SplitConformal::read(const json::Object& o) {
+  k_ = static_cast<int64_t>(o.number("num_classes"));
+  n_ = static_cast<int64_t>(o.number("n_calibration"));
+  threshold_ = o.number("threshold");
+}
+
+void SplitConformal::save(const std::string& path) const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), repr(), ".save: call fit() first");
+  json::Object o;
+  write(o);
+  o.write_file(path);
+}
+
+std::shared_ptr<SplitConformal> SplitConformal::load(const std::string& path) {
+  const json::Object o = json::Object::read_file(path);
+  if (!o.has("format") || o.string("format") != "bulwark.conformal") {
+    throw FormatError(detail::str(path, ": not a bulwark conformal predictor file"));
+  }
+  if (o.number("version") != 1.0) {
+    throw FormatError(detail::str(path, ": format version ", o.number("version"),
+                                  " is not supported (this bulwark reads version 1)"));
+  }
+  ConformalOptions opts;
+  opts.score.kind = parse_score(o.string("score"), (path + ": score").c_str());
+  opts.score.randomized = o.boolean("randomized");
+  opts.score.lam = o.number("lam");
+  opts.score.k_reg = static_cast<int64_t>(o.number("k_reg"));
+  opts.alpha = o.number("alpha");
+  opts.logits = o.string("input") == "logits";
+  try {
+    opts.seed = std::stoull(o.string("seed"));
+  } catch (const std::exception&) {
+    throw FormatError(detail::str(path, ": field 'seed' is not an unsigned integer"));
+  }
+  const std::string& kind = o.string("kind");
+  std::shared_ptr<SplitConformal> out;
+  if (kind == "SplitConformal") {
+    out = std::make_shared<SplitConformal>(opts);
+  } else if (kind == "ClassConditionalConformal") {
+    out = std::make_shared<ClassConditionalConformal>(opts);
+  } else {
+    throw FormatError(detail::str(path, ": unknown conformal predictor kind '", kind, "'"));
+  }
+  out->read(o);
+  BULWARK_CHECK_AS(FormatError, out->k_ >= 2 && out->n_ >= 1, path,
+                   ": num_classes and n_calibration are out of range");
+  return out;
 }
 
 }  // namespace bulwark::conformal

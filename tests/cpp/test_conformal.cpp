@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <vector>
 
@@ -11,9 +13,12 @@
 
 #include <bulwark/conformal/class_conditional.h>
 #include <bulwark/conformal/metrics.h>
+#include <bulwark/conformal/raps_tuning.h>
+#include <bulwark/conformal/risk_control.h>
 #include <bulwark/conformal/scores.h>
 #include <bulwark/conformal/split_conformal.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/json.h>
 #include <bulwark/core/random.h>
 
 using namespace bulwark;
@@ -158,4 +163,85 @@ TEST_CASE("Conformal bad input", "[conformal]") {
   CHECK_THROWS_WITH(cp.fit(bad, at::zeros({50}, at::kLong)), Catch::Contains("contains NaN"));
   cp.fit(p, at::zeros({50}, at::kLong));
   CHECK_THROWS_WITH(cp.predict(random_probs(5, 4, 2)), Catch::Contains("fitted on K = 3"));
+}
+
+TEST_CASE("Conformal predictors save and load; corrupt files are rejected", "[conformal]") {
+  const at::Tensor p = random_probs(300, 5, 8);
+  at::Generator g = make_generator(9);
+  const at::Tensor y = at::multinomial(p, 1, false, g).squeeze(1);
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  ConformalOptions o;
+  o.score.kind = ScoreKind::RAPS;
+  o.score.lam = 0.07;
+  o.alpha = 0.2;
+  o.seed = 18446744073709551615ull;  // 2^64 - 1 survives the file
+  for (bool mondrian : {false, true}) {
+    std::shared_ptr<SplitConformal> cp =
+        mondrian ? std::make_shared<ClassConditionalConformal>(o) : std::make_shared<SplitConformal>(o);
+    cp->fit(p, y);
+    const std::string path = dir + "/bulwark_cp_" + std::to_string(mondrian) + ".json";
+    cp->save(path);
+    const auto back = SplitConformal::load(path);
+    CHECK(back->repr() == cp->repr());
+    CHECK(back->threshold() == cp->threshold());
+    CHECK(at::equal(back->predict(p), cp->predict(p)));
+  }
+  const std::string bad = dir + "/bulwark_cp_bad.json";
+  json::Object().set("format", std::string("bulwark.calibrator")).write_file(bad);
+  CHECK_THROWS_WITH(SplitConformal::load(bad), Catch::Contains("not a bulwark conformal predictor"));
+  {
+    std::ofstream f(bad);
+    f << "{\"format\": \"bulwark.conformal\", \"version\": 1, ";  // cut short
+  }
+  CHECK_THROWS_AS(SplitConformal::load(bad), FormatError);
+  CHECK_THROWS_AS(SplitConformal::load(dir + "/no_such_bulwark_file.json"), FileError);
+}
+
+TEST_CASE("JSON objects round-trip numbers, strings, flags, arrays and infinities", "[json]") {
+  json::Object o;
+  o.set("a", 0.1).set("s", std::string("x \"q\" \\ y")).set("b", true)
+      .set("v", std::vector<double>{1, -INFINITY, 2.5e-300}).set("i", INFINITY);
+  const json::Object r = json::Object::parse(o.dump(), "test");
+  CHECK(r.number("a") == 0.1);
+  CHECK(r.string("s") == "x \"q\" \\ y");
+  CHECK(r.boolean("b"));
+  CHECK(r.numbers("v") == std::vector<double>{1, -INFINITY, 2.5e-300});
+  CHECK(std::isinf(r.number("i")));
+  CHECK_THROWS_WITH(r.number("s"), Catch::Contains("field 's' must be a number"));
+  CHECK_THROWS_WITH(r.number("zz"), Catch::Contains("missing field 'zz'"));
+  for (const char* text : {"", "{", "{\"a\" 1}", "{\"a\": [1, }", "{\"a\": 1} x", "[1]"}) {
+    CHECK_THROWS_AS(json::Object::parse(text, "t"), FormatError);
+  }
+}
+
+TEST_CASE("RAPS tuning: k_reg from the rank quantile, lam by mean size", "[conformal]") {
+  const at::Tensor p = random_probs(2000, 10, 12, 2.0);
+  at::Generator g = make_generator(13);
+  const at::Tensor y = at::multinomial(p, 1, false, g).squeeze(1);
+  const auto r = tune_raps(p, y, 0.1, true, {0.0, 0.01, 0.5}, 0);
+  Score rank;
+  rank.kind = ScoreKind::TopK;
+  rank.randomized = false;
+  const at::Tensor ranks = label_scores(rank, p, y, at::zeros({2000}, at::kDouble)) - 1;
+  const auto [sorted, idx] = ranks.sort();
+  CHECK(r.k_reg == 1 + static_cast<int64_t>(sorted[static_cast<int64_t>(std::ceil(0.9 * 1999))].item<double>()));
+  REQUIRE(r.mean_sizes.size() == 3);
+  CHECK(r.lam == std::vector<double>{0.0, 0.01, 0.5}[std::min_element(r.mean_sizes.begin(), r.mean_sizes.end()) - r.mean_sizes.begin()]);
+}
+
+TEST_CASE("Risk control picks the first lambda under the corrected bound", "[conformal]") {
+  // 4 points, losses over lambda = 0, 0.5, 1: means 1, 0.25, 0. Bound at j: 4/5 mean + 1/5.
+  const at::Tensor losses = at::tensor({1.0, 0.5, 0.0, 1.0, 0.0, 0.0, 1.0, 0.5, 0.0, 1.0, 0.0, 0.0},
+                                       at::kDouble).view({4, 3});
+  const at::Tensor lambdas = at::tensor({0.0, 0.5, 1.0}, at::kDouble);
+  const auto r = risk_control(losses, lambdas, 0.45);  // 0.8 * 0.25 + 0.2 = 0.4 <= 0.45
+  CHECK(r.index == 1);
+  CHECK(r.bound_value == Approx(0.4));
+  CHECK(risk_control(losses, lambdas, 0.3).index == 2);  // 0.2 at lambda = 1
+  CHECK_THROWS_WITH(risk_control(losses, lambdas, 0.1), Catch::Contains("no lambda of the grid"));
+  const at::Tensor fnr = fnr_losses(at::tensor({0.9, 0.4, 0.1}, at::kDouble).view({1, 3}),
+                                    at::tensor({1, 1, 0}, at::kLong).to(at::kBool).view({1, 3}),
+                                    at::tensor({0.0, 0.2, 0.7, 1.0}, at::kDouble));
+  // thresholds 1 - lambda = 1, 0.8, 0.3, 0: true labels {0, 1} found 0, 1, 2, 2 of 2.
+  CHECK(at::allclose(fnr, at::tensor({1.0, 0.5, 0.0, 0.0}, at::kDouble).view({1, 4})));
 }

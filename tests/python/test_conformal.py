@@ -126,3 +126,75 @@ def test_bad_input():
         bw.conformal.SplitConformal(input="scores")
     with pytest.raises(TypeError, match="sets must be a bool mask"):
         bw.conformal.coverage(p, y)
+
+
+def test_save_and_load(tmp_path, fashion_probs):
+    probs, y = fashion_probs
+    for cls in (bw.conformal.SplitConformal, bw.conformal.ClassConditionalConformal):
+        cp = cls("saps", alpha=0.1, lam=0.1, seed=5).fit(probs[:3000], y[:3000])
+        cp.save(tmp_path / "cp.json")
+        back = bw.conformal.SplitConformal.load(tmp_path / "cp.json")
+        assert type(back) is cls and repr(back) == repr(cp)
+        assert back.threshold == cp.threshold
+        assert torch.equal(back.predict(probs[3000:4000]), cp.predict(probs[3000:4000]))
+    (tmp_path / "bad.json").write_text('{"format": "bulwark.conformal", "version": 2}')
+    with pytest.raises(ValueError, match="version 2 is not supported"):
+        bw.conformal.SplitConformal.load(tmp_path / "bad.json")
+    with pytest.raises(OSError):
+        bw.conformal.SplitConformal.load(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match="call fit"):
+        bw.conformal.SplitConformal().save(tmp_path / "x.json")
+
+
+def test_tune_raps_then_calibrate_on_disjoint_data(fashion_probs):
+    probs, y = fashion_probs
+    params = bw.conformal.tune_raps(probs[:2000], y[:2000], alpha=0.1, seed=0)
+    assert params["k_reg"] >= 1 and params["lam"] in params["mean_sizes"]
+    assert params["mean_sizes"][params["lam"]] == min(params["mean_sizes"].values())
+    cp = bw.conformal.SplitConformal("raps", alpha=0.1, lam=params["lam"], k_reg=params["k_reg"],
+                                     seed=0).fit(probs[2000:6000], y[2000:6000])
+    assert bw.conformal.coverage(cp.predict(probs[6000:]), y[6000:]) > 0.88
+
+
+def test_coverage_under_attack_drops(fashion, fashion_probs):
+    clf, x, y = fashion
+    probs, yall = fashion_probs
+    cp = bw.conformal.SplitConformal("aps", alpha=0.1, seed=0).fit(probs[5000:], yall[5000:])
+    out = bw.conformal.coverage_under_attack(cp, clf, x[:200], y[:200], bw.attacks.PGD(0.1, steps=10))
+    assert out["clean"]["coverage"] > 0.85
+    assert out["attacked"]["coverage"] < out["clean"]["coverage"] - 0.2
+    with pytest.raises(TypeError, match="attack must be a bulwark attack"):
+        bw.conformal.coverage_under_attack(cp, clf, x[:5], y[:5], lambda m, a, b: a)
+
+
+def test_conformal_risk_control_bounds_the_false_negative_rate():
+    """Multi-label synthetic data: the FNR on fresh points averages <= alpha (Thm. 1)."""
+    g = torch.Generator().manual_seed(0)
+    lambdas = torch.linspace(0, 1, 201, dtype=torch.float64)
+    fnrs = []
+    for split in range(100):
+        truth = torch.rand(2000, 8, generator=g) < 0.3
+        scores = (truth.double() * 0.35 + torch.rand(2000, 8, generator=g, dtype=torch.float64) * 0.65)
+        losses = bw.conformal.fnr_losses(scores[:1000], truth[:1000], lambdas)
+        crc = bw.conformal.ConformalRiskControl(alpha=0.1).fit(losses, lambdas)
+        sets = crc.predict(scores[1000:])
+        t = truth[1000:]
+        hit = (sets & t).sum(1).double()
+        n_true = t.sum(1).double()
+        fnr = torch.where(n_true > 0, 1 - hit / n_true.clamp(min=1), torch.zeros_like(hit))
+        fnrs.append(fnr.mean().item())
+    mean = np.mean(fnrs)
+    assert mean <= 0.1 + 3 * np.std(fnrs) / 10
+    assert mean > 0.08  # and not wastefully conservative
+
+
+def test_risk_control_bad_input():
+    lam = torch.linspace(0, 1, 5, dtype=torch.float64)
+    with pytest.raises(ValueError, match="non-increasing in lambda"):
+        bw.conformal.ConformalRiskControl().fit(torch.rand(10, 5, dtype=torch.float64).sort(1).values, lam)
+    with pytest.raises(ValueError, match=r"must lie in \[0, bound"):
+        bw.conformal.ConformalRiskControl().fit(torch.full((10, 5), 2.0, dtype=torch.float64), lam)
+    with pytest.raises(ValueError, match="no lambda of the grid"):
+        bw.conformal.ConformalRiskControl(alpha=0.01).fit(torch.full((10, 5), 0.5, dtype=torch.float64), lam)
+    with pytest.raises(ValueError, match="call fit"):
+        bw.conformal.ConformalRiskControl().predict(torch.rand(3, 2))

@@ -23,6 +23,11 @@ class ClassConditionalConformal : public SplitConformal {
   const at::Tensor& thresholds() const;
   const std::vector<int64_t>& small_classes() const { return small_; }
 
+ protected:
+  const char* kind() const override { return "ClassConditionalConformal"; }
+  void write(json::Object& o) const override;
+  void read(const json::Object& o) override;
+
  private:
   at::Tensor thresholds_;
   std::vector<int64_t> small_;

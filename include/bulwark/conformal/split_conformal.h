@@ -7,12 +7,14 @@
 // a seed derived from it (every predict call), so results repeat exactly.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 
 #include <bulwark/conformal/scores.h>
+#include <bulwark/core/json.h>
 
 namespace bulwark::conformal {
 
@@ -46,7 +48,17 @@ class SplitConformal {
   const ConformalOptions& options() const { return options_; }
   virtual std::string repr() const;
 
+  // A small JSON file with the options and the fitted thresholds, readable without Python.
+  void save(const std::string& path) const;
+  // A SplitConformal or ClassConditionalConformal, as saved. Throws FormatError on a file that
+  // is not one (wrong format, kind or version, missing fields).
+  static std::shared_ptr<SplitConformal> load(const std::string& path);
+
  protected:
+  virtual const char* kind() const { return "SplitConformal"; }
+  virtual void write(json::Object& o) const;
+  virtual void read(const json::Object& o);
+
   // Probabilities from the caller's input, checked; `where` names the public call.
   at::Tensor probabilities(const at::Tensor& scores, const char* where) const;
   // One uniform per sample (fit: stream 0, predict: stream 1).
