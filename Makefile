@@ -55,6 +55,7 @@ bench: build
 	$(BUILD)/bench/bench_attacks
 	$(BUILD)/bench/bench_autoattack
 	$(PYTHON) bench/bench_conformal.py
+	$(PYTHON) bench/bench_calibration.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

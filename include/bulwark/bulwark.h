@@ -36,6 +36,9 @@
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
 
+#include <bulwark/calibration/temperature_scaling.h>
+#include <bulwark/metrics/calibration_metrics.h>
+
 #include <bulwark/conformal/class_conditional.h>
 #include <bulwark/conformal/metrics.h>
 #include <bulwark/conformal/raps_tuning.h>

@@ -27,7 +27,7 @@ from ._core import (
 )
 from ._random import get_seed, seed
 from .classifier import Classifier
-from . import attacks, conformal, data, models, ops, text
+from . import attacks, calibration, conformal, data, metrics, models, ops, text
 
 __version__ = _core.__version__
 

@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   bind_models(m);
   bind_text(m);
   bind_conformal(m);
+  bind_calibration(m);
 }

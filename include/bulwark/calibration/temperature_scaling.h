@@ -1,0 +1,55 @@
+#pragma once
+// Temperature scaling (Guo, Pleiss, Sun & Weinberger 2017): calibrated probabilities
+// softmax(z / T), with T > 0 minimising the negative log-likelihood on held-out logits.
+// The NLL is convex in beta = 1/T:
+//   f(beta)   = mean_i [ log sum_k exp(beta z_ik) - beta z_iy ]
+//   f'(beta)  = mean_i [ E_p[z_i] - z_iy ],   f''(beta) = mean_i Var_p[z_i] >= 0  (p = softmax(beta z_i))
+// so the fit is a safeguarded Newton iteration on beta inside a bracket [lo, hi] with
+// f'(lo) < 0 <= f'(hi) (a bisection step whenever Newton would leave it), to a relative
+// tolerance on beta. Each iteration is one fused pass over the logits (OpenMP over rows, no
+// N x K temporaries); T is positive by construction.
+
+#include <cstdint>
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+namespace bulwark::calibration {
+
+// (f, f', f'') of the mean NLL at beta, in one pass. logits (N, K) float/double, labels (N,).
+struct NLLDerivatives {
+  double value, first, second;
+};
+NLLDerivatives nll_derivatives(const at::Tensor& logits, const at::Tensor& labels, double beta);
+
+class TemperatureScaling {
+ public:
+  explicit TemperatureScaling(double tol = 1e-10, int64_t max_iter = 100);
+
+  // logits (N, K) finite float/double, labels (N,) int64 in [0, K). Returns *this.
+  TemperatureScaling& fit(const at::Tensor& logits, const at::Tensor& labels);
+  at::Tensor transform(const at::Tensor& logits) const;      // logits / T
+  at::Tensor predict_proba(const at::Tensor& logits) const;  // softmax(logits / T)
+
+  bool fitted() const { return temperature_ > 0; }
+  double temperature() const;
+  int64_t iterations() const { return iterations_; }  // of the last fit
+  double nll() const { return nll_; }                 // at the fitted T
+  std::string repr() const;
+
+  void save(const std::string& path) const;
+  static TemperatureScaling load(const std::string& path);
+
+ private:
+  double tol_;
+  int64_t max_iter_;
+  double temperature_ = -1;
+  int64_t iterations_ = 0;
+  double nll_ = 0;
+  int64_t k_ = 0;
+};
+
+// Throws unless logits is a finite floating (N, K) tensor with N >= 1, K >= 2, and labels fit.
+void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char* where);
+
+}  // namespace bulwark::calibration

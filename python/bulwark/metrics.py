@@ -1,0 +1,66 @@
+"""Calibration metrics. ``scores``: probabilities ``(N, K)`` (checked: in [0, 1], rows summing to
+1), or logits with ``logits=True``; ``labels``: ``(N,)`` integers. Top-label confidence
+``c_i = max_k p_ik``, correct when ``argmax_k p_ik == y_i``.
+
+- ``ece``: ``(sum_b n_b/N |acc_b - conf_b|^p)^(1/p)`` over non-empty bins (Naeini et al. 2015;
+  Guo et al. 2017); ``p=2`` is the RMS calibration error. Equal-width bins hold ``c`` in
+  ``(b/B, (b+1)/B]`` (the first also ``c = 0``); ``equal_mass=True`` cuts the samples sorted by
+  confidence into B runs of ``floor``/``ceil(N/B)`` (ties broken by position).
+- ``adaptive_ece``: ``ece`` with equal-mass bins.
+- ``mce``: the largest ``|acc_b - conf_b|`` over non-empty bins.
+- ``classwise_ece`` (static calibration error, Nixon et al. 2019): mean over classes of the
+  equal-width ECE of ``p_k`` against ``[y = k]``.
+- ``nll``: ``mean -log p_y``; ``brier``: ``mean sum_k (p_k - [y = k])^2``.
+- ``reliability_curve``: per-bin mean confidence, accuracy (NaN where empty), count, edges.
+"""
+
+from . import _core
+from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real
+
+__all__ = ["ece", "adaptive_ece", "mce", "classwise_ece", "nll", "brier", "reliability_curve"]
+
+
+def _args(fn, scores, labels, logits):
+    s, was_numpy = as_tensor(scores, fn, "scores")
+    return s, as_labels(labels, fn, "labels", device=s.device), check_bool(logits, fn, "logits"), was_numpy
+
+
+def ece(scores, labels, bins=15, equal_mass=False, p=1, logits=False):
+    s, y, lg, _ = _args("ece", scores, labels, logits)
+    return _core.metrics.ece(s, y, lg, check_int(bins, "ece", "bins", low=1),
+                             check_bool(equal_mass, "ece", "equal_mass"), check_real(p, "ece", "p", low=1))
+
+
+def adaptive_ece(scores, labels, bins=15, logits=False):
+    return ece(scores, labels, bins=bins, equal_mass=True, logits=logits)
+
+
+def mce(scores, labels, bins=15, equal_mass=False, logits=False):
+    s, y, lg, _ = _args("mce", scores, labels, logits)
+    return _core.metrics.mce(s, y, lg, check_int(bins, "mce", "bins", low=1),
+                             check_bool(equal_mass, "mce", "equal_mass"))
+
+
+def classwise_ece(scores, labels, bins=15, logits=False):
+    s, y, lg, _ = _args("classwise_ece", scores, labels, logits)
+    return _core.metrics.classwise_ece(s, y, lg, check_int(bins, "classwise_ece", "bins", low=1))
+
+
+def nll(scores, labels, logits=False):
+    s, y, lg, _ = _args("nll", scores, labels, logits)
+    return _core.metrics.nll(s, y, lg)
+
+
+def brier(scores, labels, logits=False):
+    s, y, lg, _ = _args("brier", scores, labels, logits)
+    return _core.metrics.brier(s, y, lg)
+
+
+def reliability_curve(scores, labels, bins=15, equal_mass=False, logits=False):
+    """``{"confidence", "accuracy", "count", "edges"}`` per bin."""
+    s, y, lg, was_numpy = _args("reliability_curve", scores, labels, logits)
+    conf, acc, count, edges = _core.metrics.reliability_curve(
+        s, y, lg, check_int(bins, "reliability_curve", "bins", low=1),
+        check_bool(equal_mass, "reliability_curve", "equal_mass"))
+    return {k: back(v, was_numpy) for k, v in
+            (("confidence", conf), ("accuracy", acc), ("count", count), ("edges", edges))}

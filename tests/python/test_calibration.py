@@ -1,0 +1,114 @@
+"""Temperature scaling against a dense grid on real FashionCNN logits; metrics against numpy
+(ties, empty bins); types; bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+import bulwark as bw
+
+
+@pytest.fixture(scope="module")
+def fashion_logits(fashion):
+    clf, _, _ = fashion
+    x, y = bw.data.fashion_mnist("test")
+    with torch.no_grad():
+        z = torch.cat([clf.logits(x[i:i + 1000]) for i in range(0, len(x), 1000)])
+    return z, y
+
+
+def test_temperature_is_the_nll_minimiser_on_fashion_cnn(fashion_logits):
+    z, y = fashion_logits
+    ts = bw.calibration.TemperatureScaling().fit(z[:5000], y[:5000])
+    t = ts.temperature
+    grid = torch.arange(t - 0.01, t + 0.01, 1e-5, dtype=torch.float64)
+    zz = z[:5000].double()
+    nll = torch.stack([torch.nn.functional.cross_entropy(zz / g, y[:5000]) for g in grid])
+    assert abs(grid[nll.argmin()].item() - t) <= 1e-4
+    # T = 1 is a candidate, so the fitted NLL can only be lower on the fit data.
+    assert bw.metrics.nll(ts.transform(z[:5000]), y[:5000], logits=True) <= \
+        bw.metrics.nll(z[:5000], y[:5000], logits=True)
+
+
+def numpy_ece(p, y, bins, equal_mass=False, power=1):
+    conf, pred = p.max(1), p.argmax(1)
+    correct = (pred == y).astype(float)
+    n = len(y)
+    if equal_mass:
+        order = np.argsort(conf, kind="stable")
+        idx = np.empty(n, dtype=int)
+        idx[order] = (np.arange(n) * bins) // n
+    else:
+        idx = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.mean() * abs(correct[m].mean() - conf[m].mean()) ** power
+    return total ** (1 / power)
+
+
+@pytest.mark.parametrize("bins", [1, 7, 15, 40])
+def test_metrics_against_numpy(bins):
+    rng = np.random.default_rng(bins)
+    p = rng.dirichlet(np.ones(5) * 0.7, size=400)
+    p = np.round(p, 1) + 1e-3           # ties and exact bin edges
+    p /= p.sum(1, keepdims=True)
+    y = rng.integers(0, 5, 400)
+    assert bw.metrics.ece(p, y, bins=bins) == pytest.approx(numpy_ece(p, y, bins), rel=1e-10, abs=1e-12)
+    assert bw.metrics.ece(p, y, bins=bins, p=2) == pytest.approx(numpy_ece(p, y, bins, power=2), rel=1e-10)
+    assert bw.metrics.adaptive_ece(p, y, bins=bins) == pytest.approx(numpy_ece(p, y, bins, True), rel=1e-10, abs=1e-12)
+    onehot = np.eye(5)[y]
+    assert bw.metrics.brier(p, y) == pytest.approx(((p - onehot) ** 2).sum(1).mean())
+    assert bw.metrics.nll(p, y) == pytest.approx(-np.log(p[np.arange(400), y]).mean())
+    curve = bw.metrics.reliability_curve(p, y, bins=bins)
+    assert isinstance(curve["count"], np.ndarray) and curve["count"].sum() == 400
+    cw = 0.0
+    for k in range(5):  # the ECE of p_k against [y = k], equal-width bins of (lo, hi]
+        idx = np.clip(np.ceil(p[:, k] * 15).astype(int) - 1, 0, 14)
+        hit = (y == k).astype(float)
+        cw += sum((idx == b).mean() * abs(hit[idx == b].mean() - p[idx == b, k].mean())
+                  for b in range(15) if (idx == b).any()) / 5
+    assert bw.metrics.classwise_ece(p, y) == pytest.approx(cw, rel=1e-10)
+
+
+def test_float32_and_logits(fashion_logits):
+    z, y = fashion_logits
+    z32 = z[:2000].float()
+    a = bw.metrics.ece(z32, y[:2000], logits=True)
+    b = bw.metrics.ece(torch.softmax(z32.double(), 1), y[:2000])
+    assert a == pytest.approx(b, abs=1e-6)
+    ts = bw.calibration.TemperatureScaling().fit(z32.numpy(), y[:2000].numpy())
+    out = ts.predict_proba(z32.numpy())
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32
+
+
+def test_save_load(tmp_path, fashion_logits):
+    z, y = fashion_logits
+    ts = bw.calibration.TemperatureScaling().fit(z[:1000], y[:1000])
+    ts.save(tmp_path / "ts.json")
+    assert bw.calibration.TemperatureScaling.load(tmp_path / "ts.json").temperature == ts.temperature
+    (tmp_path / "bad.json").write_text('{"format": "bulwark.calibrator", "kind": "Isotonic", "version": 1}')
+    with pytest.raises(ValueError, match="not a TemperatureScaling"):
+        bw.calibration.TemperatureScaling.load(tmp_path / "bad.json")
+
+
+def test_bad_input():
+    z = torch.randn(20, 3)
+    y = torch.randint(0, 3, (20,))
+    with pytest.raises(ValueError, match="call fit"):
+        bw.calibration.TemperatureScaling().predict_proba(z)
+    bad = z.clone()
+    bad[0, 0] = float("inf")
+    with pytest.raises(ValueError, match="NaN or"):
+        bw.calibration.TemperatureScaling().fit(bad, y)
+    with pytest.raises(ValueError, match="labels < num_classes = 3"):
+        bw.calibration.TemperatureScaling().fit(z, y + 3)
+    with pytest.raises(ValueError, match=r"labels must have shape \(N,\)"):
+        bw.metrics.ece(torch.softmax(z, 1), y[:5])
+    with pytest.raises(ValueError, match="K >= 2"):
+        bw.calibration.TemperatureScaling().fit(z[:, :1], torch.zeros(20, dtype=torch.int64))
+    with pytest.raises(ValueError, match="must lie in"):
+        bw.metrics.ece(z, y)  # logits passed as probabilities
+    with pytest.raises(ValueError, match="empty|N >= 1"):
+        bw.metrics.ece(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64))
