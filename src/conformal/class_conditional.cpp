@@ -6,22 +6,14 @@
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
-#include <bulwark/losses/classification.h>
 
 namespace bulwark::conformal {
 
 ClassConditionalConformal::ClassConditionalConformal(ConformalOptions options)
     : SplitConformal(std::move(options)) {}
 
-ClassConditionalConformal& ClassConditionalConformal::fit(const at::Tensor& scores,
-                                                          const at::Tensor& labels) {
-  constexpr const char* where = "ClassConditionalConformal.fit";
-  const at::Tensor p = probabilities(scores, where);
-  losses::check_labels(labels, p.size(0), p.size(1), where, "labels");
-  const at::Tensor s = label_scores(options_.score, p, labels, uniforms(p.size(0), 0));
+void ClassConditionalConformal::calibrate(const at::Tensor& s, const at::Tensor& labels) {
   const at::Tensor y = labels.to(at::kCPU);
-  k_ = p.size(1);
-  n_ = p.size(0);
   thresholds_ = at::full({k_}, std::numeric_limits<double>::infinity(), at::kDouble);
   small_.clear();
   for (int64_t c = 0; c < k_; ++c) {
@@ -30,19 +22,9 @@ ClassConditionalConformal& ClassConditionalConformal::fit(const at::Tensor& scor
       small_.push_back(c);
       continue;
     }
-    thresholds_[c] = conformal_quantile(sc, options_.alpha, where);
+    thresholds_[c] = conformal_quantile(sc, options_.alpha, "ClassConditionalConformal.fit");
   }
   threshold_ = thresholds_.max().item<double>();
-  return *this;
-}
-
-at::Tensor ClassConditionalConformal::predict(const at::Tensor& scores) const {
-  constexpr const char* where = "ClassConditionalConformal.predict";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  const at::Tensor p = probabilities(scores, where);
-  BULWARK_CHECK_SHAPE(p.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ",
-                      p.size(1));
-  return prediction_sets(options_.score, p, thresholds_, uniforms(p.size(0), 1));
 }
 
 const at::Tensor& ClassConditionalConformal::thresholds() const {

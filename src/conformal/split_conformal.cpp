@@ -58,24 +58,30 @@ at::Tensor SplitConformal::uniforms(int64_t n, uint64_t stream) const {
 }
 
 SplitConformal& SplitConformal::fit(const at::Tensor& scores, const at::Tensor& labels) {
-  constexpr const char* where = "SplitConformal.fit";
-  const at::Tensor p = probabilities(scores, where);
-  losses::check_labels(labels, p.size(0), p.size(1), where, "labels");
-  const at::Tensor s = label_scores(options_.score, p, labels, uniforms(p.size(0), 0));
-  threshold_ = conformal_quantile(s, options_.alpha, where);
+  const std::string where = std::string(kind()) + ".fit";
+  const at::Tensor p = probabilities(scores, where.c_str());
+  losses::check_labels(labels, p.size(0), p.size(1), where.c_str(), "labels");
   k_ = p.size(1);
   n_ = p.size(0);
+  calibrate(label_scores(options_.score, p, labels, uniforms(p.size(0), 0)), labels);
   return *this;
 }
 
+void SplitConformal::calibrate(const at::Tensor& s, const at::Tensor& /*labels*/) {
+  threshold_ = conformal_quantile(s, options_.alpha, (std::string(kind()) + ".fit").c_str());
+}
+
+at::Tensor SplitConformal::set_thresholds() const {
+  return at::full({1}, *threshold_, at::kDouble);
+}
+
 at::Tensor SplitConformal::predict(const at::Tensor& scores) const {
-  constexpr const char* where = "SplitConformal.predict";
+  const std::string where = std::string(kind()) + ".predict";
   BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  const at::Tensor p = probabilities(scores, where);
+  const at::Tensor p = probabilities(scores, where.c_str());
   BULWARK_CHECK_SHAPE(p.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ",
                       p.size(1));
-  return prediction_sets(options_.score, p, at::full({1}, *threshold_, at::kDouble),
-                         uniforms(p.size(0), 1));
+  return prediction_sets(options_.score, p, set_thresholds(), uniforms(p.size(0), 1));
 }
 
 double SplitConformal::threshold() const {

@@ -15,8 +15,6 @@ class ClassConditionalConformal : public SplitConformal {
  public:
   explicit ClassConditionalConformal(ConformalOptions options = {});
 
-  ClassConditionalConformal& fit(const at::Tensor& scores, const at::Tensor& labels) override;
-  at::Tensor predict(const at::Tensor& scores) const override;
   std::string repr() const override;
 
   // (K,) double thresholds, +inf for the small classes.
@@ -25,6 +23,8 @@ class ClassConditionalConformal : public SplitConformal {
 
  protected:
   const char* kind() const override { return "ClassConditionalConformal"; }
+  void calibrate(const at::Tensor& label_scores, const at::Tensor& labels) override;
+  at::Tensor set_thresholds() const override { return thresholds_; }
   void write(json::Object& o) const override;
   void read(const json::Object& o) override;
 

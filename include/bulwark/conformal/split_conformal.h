@@ -37,9 +37,9 @@ class SplitConformal {
   virtual ~SplitConformal() = default;
 
   // scores: (N, K) probabilities (or logits), labels: (N,) int64. Returns *this.
-  virtual SplitConformal& fit(const at::Tensor& scores, const at::Tensor& labels);
+  SplitConformal& fit(const at::Tensor& scores, const at::Tensor& labels);
   // (N, K) bool prediction sets.
-  virtual at::Tensor predict(const at::Tensor& scores) const;
+  at::Tensor predict(const at::Tensor& scores) const;
 
   bool fitted() const { return threshold_.has_value(); }
   double threshold() const;        // q-hat
@@ -56,6 +56,10 @@ class SplitConformal {
 
  protected:
   virtual const char* kind() const { return "SplitConformal"; }
+  // From the calibration points' label scores (N,), set the threshold(s).
+  virtual void calibrate(const at::Tensor& label_scores, const at::Tensor& labels);
+  // The thresholds predict() compares with: (1,) or (K,) double.
+  virtual at::Tensor set_thresholds() const;
   virtual void write(json::Object& o) const;
   virtual void read(const json::Object& o);
 
