@@ -9,9 +9,9 @@ Inputs: torch tensors or numpy arrays, float32 or float64 (results come back in 
 import os
 
 from . import _core
-from ._convert import as_labels, as_tensor, back, check_int, check_real
+from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real
 
-__all__ = ["TemperatureScaling"]
+__all__ = ["TemperatureScaling", "HistogramBinning", "IsotonicCalibration"]
 
 
 def _path(p, fn):
@@ -75,3 +75,47 @@ class TemperatureScaling:
 
     def __repr__(self):
         return repr(self._impl)
+
+
+class _ProbabilityCalibrator:
+    """fit(scores, labels) / predict_proba(scores) on probabilities, or logits with logits=True."""
+
+    def fit(self, scores, labels):
+        fn = f"{type(self).__name__}.fit"
+        s, _ = as_tensor(scores, fn, "scores")
+        self._impl.fit(s, as_labels(labels, fn, "labels"))
+        return self
+
+    def predict_proba(self, scores):
+        s, was_numpy = as_tensor(scores, f"{type(self).__name__}.predict_proba", "scores")
+        return back(self._impl.predict_proba(s), was_numpy)
+
+
+class HistogramBinning(_ProbabilityCalibrator):
+    """Histogram binning (Zadrozny & Elkan 2001): ``bins`` equal-width bins of a score, each
+    mapped to the empirical frequency of its event on the calibration data (an empty bin keeps
+    its centre). Top-label (default): the score is the top confidence and the event "the top
+    class is right"; the other classes share the remaining mass in proportion.
+    ``classwise=True``: each class's probability against ``[y = k]``, rows renormalised."""
+
+    def __init__(self, bins=15, classwise=False, logits=False):
+        fn = "HistogramBinning"
+        self.bins = check_int(bins, fn, "bins", low=1)
+        self.classwise = check_bool(classwise, fn, "classwise")
+        self.logits = check_bool(logits, fn, "logits")
+        self._impl = _core.calibration.HistogramBinning(self.bins, self.classwise, self.logits)
+
+    @property
+    def bin_values(self):
+        return self._impl.bin_values
+
+
+class IsotonicCalibration(_ProbabilityCalibrator):
+    """Isotonic regression per class, one-vs-rest (Zadrozny & Elkan 2002): the non-decreasing
+    map of ``p_k`` to ``[y = k]`` by pool-adjacent-violators (ties in ``p_k`` averaged),
+    evaluated by linear interpolation between knots and clamped at the ends; rows renormalised
+    (uniform where every class maps to 0)."""
+
+    def __init__(self, logits=False):
+        self.logits = check_bool(logits, "IsotonicCalibration", "logits")
+        self._impl = _core.calibration.IsotonicCalibration(self.logits)

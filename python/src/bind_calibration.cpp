@@ -1,6 +1,7 @@
 #include <torch/extension.h>
 #include <pybind11/stl.h>
 
+#include <bulwark/calibration/binning_calibrators.h>
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/metrics/calibration_metrics.h>
 
@@ -33,6 +34,24 @@ void bind_calibration(py::module_& m) {
     const auto d = calibration::nll_derivatives(z, y, beta);
     return py::make_tuple(d.value, d.first, d.second);
   }, py::arg("logits"), py::arg("labels"), py::arg("beta"));
+
+  using calibration::HistogramBinning;
+  using calibration::IsotonicCalibration;
+  py::class_<HistogramBinning, std::shared_ptr<HistogramBinning>>(c, "HistogramBinning")
+      .def(py::init<int64_t, bool, bool>(), py::arg("bins"), py::arg("classwise"), py::arg("logits"))
+      .def("fit", [](HistogramBinning& h, const at::Tensor& s, const at::Tensor& y) {
+             py::gil_scoped_release nogil;
+             h.fit(s, y);
+           }, py::arg("scores"), py::arg("labels"))
+      .def("predict_proba", &HistogramBinning::predict_proba, py::arg("scores"), release())
+      .def_property_readonly("bin_values", &HistogramBinning::bin_values);
+  py::class_<IsotonicCalibration, std::shared_ptr<IsotonicCalibration>>(c, "IsotonicCalibration")
+      .def(py::init<bool>(), py::arg("logits"))
+      .def("fit", [](IsotonicCalibration& h, const at::Tensor& s, const at::Tensor& y) {
+             py::gil_scoped_release nogil;
+             h.fit(s, y);
+           }, py::arg("scores"), py::arg("labels"))
+      .def("predict_proba", &IsotonicCalibration::predict_proba, py::arg("scores"), release());
 
   py::module_ mt = m.def_submodule("metrics", "Calibration metrics.");
   auto binning = [](int64_t bins, bool equal_mass, double p) {

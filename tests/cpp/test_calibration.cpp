@@ -2,11 +2,13 @@
 // loops, with ties and empty bins.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include <torch/torch.h>
 
+#include <bulwark/calibration/binning_calibrators.h>
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/core/error.h>
 #include <bulwark/core/random.h>
@@ -146,4 +148,22 @@ TEST_CASE("ECE, MCE, classwise ECE, NLL and Brier against direct loops", "[metri
   }
   CHECK(metrics::classwise_ece(p, y, false) == Approx(cw).epsilon(1e-12));
   CHECK_THROWS_WITH(metrics::ece(p * 2, y, false), Catch::Contains("[0, 1]"));
+}
+
+TEST_CASE("Pool-adjacent-violators: non-decreasing, optimal on small cases", "[calibration]") {
+  // y = 1, 3, 2, 4 at x = 1..4: the violation (3, 2) pools to 2.5.
+  auto [kx, fy] = calibration::isotonic_fit(at::tensor({1.0, 2.0, 3.0, 4.0}, at::kDouble),
+                                            at::tensor({1.0, 3.0, 2.0, 4.0}, at::kDouble));
+  CHECK(fy == std::vector<double>{1.0, 2.5, 2.5, 4.0});
+  // Equal x are merged first (mean 2 at x = 1), then pooled with the following 0: mean 4/3.
+  auto [kx2, fy2] = calibration::isotonic_fit(at::tensor({1.0, 1.0, 2.0}, at::kDouble),
+                                              at::tensor({1.0, 3.0, 0.0}, at::kDouble));
+  CHECK(kx2 == std::vector<double>{1.0, 2.0});
+  CHECK(fy2[0] == Approx(4.0 / 3));
+  CHECK(fy2[1] == Approx(4.0 / 3));
+  // Random data: the fit is non-decreasing and no worse than the best constant.
+  at::Generator g = make_generator(6);
+  const at::Tensor x = at::rand({200}, g, at::kDouble), y = at::rand({200}, g, at::kDouble);
+  auto [k3, f3] = calibration::isotonic_fit(x, y);
+  CHECK(std::is_sorted(f3.begin(), f3.end()));
 }

@@ -112,3 +112,37 @@ def test_bad_input():
         bw.metrics.ece(z, y)  # logits passed as probabilities
     with pytest.raises(ValueError, match="empty|N >= 1"):
         bw.metrics.ece(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64))
+
+
+def test_isotonic_matches_sklearn_per_class():
+    from sklearn.isotonic import IsotonicRegression
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(4), size=500)
+    p = np.round(p, 2) + 1e-3              # ties in x, which PAV must average
+    p /= p.sum(1, keepdims=True)
+    y = rng.integers(0, 4, 500)
+    ours = bw.calibration.IsotonicCalibration().fit(p, y)
+    q = rng.dirichlet(np.ones(4), size=200)
+    want = np.stack([IsotonicRegression(out_of_bounds="clip").fit(p[:, k], y == k).predict(q[:, k])
+                     for k in range(4)], 1)
+    s = want.sum(1, keepdims=True)
+    want = np.where(s > 0, want / np.where(s > 0, s, 1), 0.25)
+    np.testing.assert_allclose(ours.predict_proba(q), want, rtol=1e-10, atol=1e-12)
+
+
+def test_histogram_binning_top_label_and_classwise():
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet(np.ones(3) * 0.5, size=600)
+    y = rng.integers(0, 3, 600)
+    hb = bw.calibration.HistogramBinning(bins=10).fit(p, y)
+    conf, pred = p.max(1), p.argmax(1)
+    idx = np.clip(np.ceil(conf * 10).astype(int) - 1, 0, 9)
+    for b in range(10):
+        m = idx == b
+        want = (pred[m] == y[m]).mean() if m.any() else (b + 0.5) / 10
+        assert hb.bin_values[0, b].item() == pytest.approx(want)
+    out = hb.predict_proba(p)
+    assert np.allclose(out.sum(1), 1)
+    np.testing.assert_allclose(out[np.arange(600), pred], hb.bin_values[0].numpy()[idx])
+    cw = bw.calibration.HistogramBinning(bins=5, classwise=True).fit(p, y)
+    assert np.allclose(cw.predict_proba(p).sum(1), 1)

@@ -1,0 +1,54 @@
+#pragma once
+// Non-parametric calibrators on probabilities (N, K) (or logits with `logits = true`).
+//   HistogramBinning (Zadrozny & Elkan 2001): equal-width bins of a score; each bin maps to the
+//     empirical frequency of the event in it (a bin with no calibration point keeps its centre).
+//     Top-label: the score is the top confidence, the event "the top class is right"; the
+//     other classes share the remaining mass in proportion. Class-wise: per class k, p_k against
+//     [y = k], then rows renormalised.
+//   IsotonicCalibration (Zadrozny & Elkan 2002): per class k, the isotonic (non-decreasing)
+//     regression of [y = k] on p_k by pool-adjacent-violators, evaluated by linear interpolation
+//     between block means (clamped at the ends); rows renormalised (uniform if all are 0).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace bulwark::calibration {
+
+// Pool-adjacent-violators: the non-decreasing fit of values y (ordered by x) minimising the
+// weighted squared error. x, y: (n,) double; returns (knots x, fitted values) after merging
+// equal-x points (their mean; x closer than 1e-15 count as equal), one knot per distinct x.
+std::pair<std::vector<double>, std::vector<double>> isotonic_fit(const at::Tensor& x, const at::Tensor& y);
+
+class HistogramBinning {
+ public:
+  explicit HistogramBinning(int64_t bins = 15, bool classwise = false, bool logits = false);
+  HistogramBinning& fit(const at::Tensor& scores, const at::Tensor& labels);
+  at::Tensor predict_proba(const at::Tensor& scores) const;
+  bool fitted() const { return !values_.empty(); }
+  // (K or 1, bins) calibrated value per bin.
+  at::Tensor bin_values() const;
+
+ private:
+  int64_t bins_;
+  bool classwise_, logits_;
+  int64_t k_ = 0;
+  std::vector<std::vector<double>> values_;
+};
+
+class IsotonicCalibration {
+ public:
+  explicit IsotonicCalibration(bool logits = false);
+  IsotonicCalibration& fit(const at::Tensor& scores, const at::Tensor& labels);
+  at::Tensor predict_proba(const at::Tensor& scores) const;
+  bool fitted() const { return !knots_.empty(); }
+
+ private:
+  bool logits_;
+  int64_t k_ = 0;
+  std::vector<std::vector<double>> knots_, values_;
+};
+
+}  // namespace bulwark::calibration
