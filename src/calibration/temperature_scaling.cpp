@@ -101,14 +101,12 @@ TemperatureScaling& TemperatureScaling::fit(const at::Tensor& logits, const at::
   // score below average, where no finite T helps.
   double lo = 0, hi = 1;
   NLLDerivatives at_hi = nll_derivatives(z, y, hi);
-  int64_t evals = 1;
   while (at_hi.first < 0) {
     lo = hi;
     hi *= 4;
     BULWARK_CHECK(hi < 1e8, where, ": the NLL keeps falling as T -> 0 (the logits separate the "
                   "labels perfectly), so no temperature minimises it");
     at_hi = nll_derivatives(z, y, hi);
-    ++evals;
   }
   // f' reached 0 only by underflow (no curvature left): the logits separate the labels.
   BULWARK_CHECK(!(at_hi.first >= 0 && at_hi.second <= 0), where,
@@ -136,7 +134,6 @@ TemperatureScaling& TemperatureScaling::fit(const at::Tensor& logits, const at::
   iterations_ = it + 1;
   nll_ = d.value;
   k_ = z.size(1);
-  (void)evals;
   return *this;
 }
 
