@@ -48,9 +48,8 @@ struct RunResult {
   at::Tensor reached;     // (N,) bool
 };
 
-// x_t + step * (unit-norm direction of g), for per-sample steps (N, 1, ...).
-at::Tensor ascend(const at::Tensor& x_t, const at::Tensor& g, const at::Tensor& step, ops::Norm norm) {
-  if (norm == ops::Norm::Linf) return x_t + step * g.sign();
+// L2: x_t + step * g / ||g||_2, per-sample steps (N, 1, ...). (L-inf steps are fused.)
+at::Tensor ascend_l2(const at::Tensor& x_t, const at::Tensor& g, const at::Tensor& step) {
   const at::Tensor n = ops::per_sample_norm(g, ops::Norm::L2);
   return x_t + step * g / (ops::per_sample_view(n, g) + 1e-12);
 }
@@ -104,7 +103,7 @@ RunResult single_run(Classifier& model, const at::Tensor& x, const Objective& ob
       if (s.norm == ops::Norm::Linf) {
         next = ops::linf_momentum_step(x_t, x_prev, grad, step, a, lower, upper);
       } else {
-        const at::Tensor z = project(ascend(x_t, grad, view(step), s.norm));
+        const at::Tensor z = project(ascend_l2(x_t, grad, view(step)));
         next = project(x_t + (z - x_t) * a + (x_t - x_prev) * (1 - a));
       }
       x_prev = x_t;
@@ -195,10 +194,6 @@ class Restarts {
   at::Tensor best_loss_;
 };
 
-Settings settings(ops::Norm norm, double eps, int64_t steps, double rho, int64_t eot) {
-  return {norm, eps, steps, rho, eot};
-}
-
 void check_common(double eps, ops::Norm norm, int64_t steps, int64_t restarts, double rho,
                   int64_t eot, const char* who) {
   impl::check_eps(eps, who);
@@ -229,7 +224,7 @@ at::Tensor APGD::perturb(Classifier& model, const at::Tensor& x, const at::Tenso
   }
   Restarts state(x, reached0);
   at::Generator gen = make_generator(*o.seed, x.device());
-  const Settings s = settings(o.norm, o.eps, o.steps, o.rho, o.eot_samples);
+  const Settings s{o.norm, o.eps, o.steps, o.rho, o.eot_samples};
   for (int64_t r = 0; r < o.restarts; ++r) {
     const at::Tensor rows = state.open_rows();
     if (rows.numel() == 0) break;
@@ -275,7 +270,7 @@ at::Tensor APGDT::perturb(Classifier& model, const at::Tensor& x, const at::Tens
   const at::Tensor ranking = clean.argsort(int64_t{1}, /*descending=*/true);  // (N, K)
   Restarts state(x, clean.argmax(1).ne(y));
   at::Generator gen = make_generator(*o.seed, x.device());
-  const Settings s = settings(o.norm, o.eps, o.steps, o.rho, o.eot_samples);
+  const Settings s{o.norm, o.eps, o.steps, o.rho, o.eot_samples};
   const int64_t targets = std::min(o.num_targets, k - 1);
   for (int64_t rank = 1; rank <= targets; ++rank) {
     for (int64_t r = 0; r < o.restarts; ++r) {

@@ -35,7 +35,7 @@ double PGD::step_size() const {
 at::Tensor PGD::direction(const at::Tensor& g, const at::Tensor& x_t, const Bounds& box) const {
   switch (options_.norm) {
     case ops::Norm::Linf:
-      return g.sign();
+      break;  // L-inf steps are fused into ops::linf_sign_step in perturb()
     case ops::Norm::L2:
       return g / ops::per_sample_view(ops::per_sample_norm(g, ops::Norm::L2).clamp_min(1e-12), g);
     case ops::Norm::L1: {

@@ -1,20 +1,19 @@
 #include <bulwark/attacks/targets.h>
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/strings.h>
 #include <bulwark/core/random.h>
 #include <bulwark/losses/classification.h>
 
 namespace bulwark::attacks {
 
 TargetRule parse_target_rule(std::string_view name, const char* arg) {
-  std::string s(name);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string s = detail::lowercase(name);
   if (s == "random") return TargetRule::Random;
   if (s == "least_likely") return TargetRule::LeastLikely;
   if (s == "runner_up") return TargetRule::RunnerUp;

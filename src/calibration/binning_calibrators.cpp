@@ -7,6 +7,7 @@
 
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 
 namespace bulwark::calibration {
 
@@ -18,10 +19,7 @@ at::Tensor probabilities(const at::Tensor& scores, const at::Tensor& labels, boo
   check_logits(scores, labels, where);  // shape, finiteness, labels
   const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
   if (logits) return at::softmax(s, 1);
-  BULWARK_CHECK(s.min().item<double>() >= 0 && s.max().item<double>() <= 1 + 1e-6, where,
-                ": probabilities must lie in [0, 1] (pass logits=True for logits)");
-  const double off = (s.sum(1) - 1).abs().max().item<double>();
-  BULWARK_CHECK(off <= 1e-3, where, ": probability rows must sum to 1, one is off by ", off);
+  check_probability_rows(s, where, "scores", "pass logits=True for logits");
   return s;
 }
 

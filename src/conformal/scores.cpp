@@ -1,7 +1,6 @@
 #include <bulwark/conformal/scores.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -10,6 +9,8 @@
 #include <ATen/Parallel.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
+#include <bulwark/core/strings.h>
 
 namespace bulwark::conformal {
 
@@ -27,8 +28,7 @@ std::string Score::repr() const {
 }
 
 ScoreKind parse_score(std::string_view name, const char* arg) {
-  std::string s(name);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string s = detail::lowercase(name);
   if (s == "lac" || s == "thr") return ScoreKind::LAC;
   if (s == "aps") return ScoreKind::APS;
   if (s == "raps") return ScoreKind::RAPS;
@@ -79,17 +79,7 @@ void check_probabilities(const at::Tensor& probs, const char* where, const char*
   BULWARK_CHECK_SHAPE(probs.dim() == 2 && probs.size(1) >= 2, where, ": ", arg,
                       " must have shape (N, K) with K >= 2, got ", probs.sizes());
   BULWARK_CHECK_SHAPE(probs.size(0) >= 1, where, ": ", arg, " is empty (N = 0)");
-  at::NoGradGuard no_grad;
-  const auto [lo, hi] = at::aminmax(probs.detach());
-  const double mn = lo.item<double>(), mx = hi.item<double>();
-  BULWARK_CHECK(!std::isnan(mn) && !std::isnan(mx), where, ": ", arg, " contains NaN");
-  BULWARK_CHECK(mn >= 0 && mx <= 1 + 1e-6, where, ": ", arg,
-                " must hold probabilities in [0, 1], got values in [", mn, ", ", mx,
-                "]; pass logits with input='logits'");
-  const double worst =
-      (probs.detach().to(at::kDouble).sum(1) - 1).abs().max().item<double>();
-  BULWARK_CHECK(worst <= 1e-3, where, ": the rows of ", arg,
-                " must sum to 1, but one is off by ", worst, "; pass logits with input='logits'");
+  check_probability_rows(probs, where, arg, "pass logits with input='logits'");
 }
 
 at::Tensor label_scores(const Score& score, const at::Tensor& probs, const at::Tensor& labels,

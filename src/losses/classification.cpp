@@ -1,12 +1,12 @@
 #include <bulwark/losses/classification.h>
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/strings.h>
 
 namespace bulwark::losses {
 
@@ -48,8 +48,7 @@ at::Tensor dlr_targeted(const at::Tensor& logits, const at::Tensor& y, const at:
 }
 
 Loss parse_loss(std::string_view name, const char* arg) {
-  std::string s(name);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string s = detail::lowercase(name);
   if (s == "ce" || s == "cross_entropy") return Loss::CrossEntropy;
   if (s == "margin" || s == "cw") return Loss::Margin;
   if (s == "dlr") return Loss::DLR;

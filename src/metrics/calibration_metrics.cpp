@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/losses/classification.h>
 
 namespace bulwark::metrics {
@@ -21,18 +22,15 @@ void check(const at::Tensor& scores, const at::Tensor& labels, bool logits, cons
   BULWARK_CHECK_SHAPE(scores.dim() == 2 && scores.size(0) >= 1 && scores.size(1) >= 2, where,
                       ": scores must have shape (N, K) with N >= 1 and K >= 2, got ", scores.sizes());
   losses::check_labels(labels, scores.size(0), scores.size(1), where, "labels");
-  // One min/max pass (no N x K temporary): it propagates NaN, shows +-inf and the range.
-  at::NoGradGuard no_grad;
-  const auto [lo_t, hi_t] = at::aminmax(scores.detach());
-  const double lo = lo_t.item<double>(), hi = hi_t.item<double>();
-  BULWARK_CHECK(std::isfinite(lo) && std::isfinite(hi), where, ": scores contain NaN or +-inf");
   if (!logits) {
-    BULWARK_CHECK(lo >= 0 && hi <= 1 + 1e-6, where,
-                  ": probabilities must lie in [0, 1] (pass logits=True for logits)");
-    const double off = (scores.detach().to(at::kDouble).sum(1) - 1).abs().max().item<double>();
-    BULWARK_CHECK(off <= 1e-3, where, ": probability rows must sum to 1, one is off by ", off,
-                  " (pass logits=True for logits)");
+    check_probability_rows(scores, where, "scores", "pass logits=True for logits");
+    return;
   }
+  // One min/max pass (no N x K temporary): it propagates NaN and shows +-inf.
+  at::NoGradGuard no_grad;
+  const auto [lo, hi] = at::aminmax(scores.detach());
+  BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where,
+                ": scores contain NaN or +-inf");
 }
 
 double fraction_power_mean(const ReliabilityCurve& c, int64_t n, double p, bool max_only) {

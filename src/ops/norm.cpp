@@ -1,17 +1,16 @@
 #include <bulwark/ops/norm.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/strings.h>
 
 namespace bulwark::ops {
 
 Norm parse_norm(std::string_view name, const char* arg) {
-  std::string s(name);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string s = detail::lowercase(name);
   if (s == "linf" || s == "inf") return Norm::Linf;
   if (s == "l2") return Norm::L2;
   if (s == "l1") return Norm::L1;

@@ -34,15 +34,6 @@ def test_pgd_invariants(fashion, norm, eps):
         assert ((res.x_adv - x).abs() > 1e-6).float().mean() < 0.5
 
 
-def test_pgd_targeted_reaches_targets_at_large_eps(fashion):
-    clf, x, y = fashion
-    x, y = x[:64], y[:64]
-    target = (y + 1) % 10
-    res = bw.attacks.PGD(eps=0.3, steps=40, targeted=True, loss="ce").run(clf, x, target)
-    assert res.success.float().mean() > 0.9
-    assert torch.equal(clf.predict(res.x_adv)[res.success], target[res.success])
-
-
 def test_pgd_arguments():
     with pytest.raises(ValueError, match="steps must be >= 1"):
         bw.attacks.PGD(steps=0)

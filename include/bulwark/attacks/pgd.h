@@ -39,7 +39,7 @@ class PGD : public AttackWithOptions<PGDOptions> {
   std::string name() const override { return "PGD"; }
 
  private:
-  // The ascent direction for gradient g at x_t, with step_size norm in options_.norm.
+  // The L2 or L1 ascent direction for gradient g at x_t, of unit norm (L-inf is fused).
   at::Tensor direction(const at::Tensor& g, const at::Tensor& x_t, const Bounds& box) const;
 };
 
