@@ -7,6 +7,7 @@
 
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/json.h>
 #include <bulwark/core/probabilities.h>
 
 namespace bulwark::calibration {
@@ -199,6 +200,68 @@ at::Tensor IsotonicCalibration::predict_proba(const at::Tensor& scores) const {
     for (int64_t k = 0; k < k_; ++k) acc[i][k] = interpolate(knots_[k], values_[k], src[i][k]);
   }
   return renormalise(out).to(scores.device(), scores.scalar_type());
+}
+
+void HistogramBinning::write(json::Object& o) const {
+  std::vector<double> flat;
+  for (const auto& row : values_) flat.insert(flat.end(), row.begin(), row.end());
+  o.set("bins", static_cast<double>(bins_))
+      .set("classwise", classwise_)
+      .set("logits", logits_)
+      .set("bin_values", flat);
+}
+
+void HistogramBinning::read(const json::Object& o, const std::string& path) {
+  const double bins = o.number("bins");
+  BULWARK_CHECK_AS(FormatError, bins >= 1 && bins == std::floor(bins) && bins < 1e7, path,
+                   ": bins must be an integer >= 1, got ", bins);
+  bins_ = static_cast<int64_t>(bins);
+  classwise_ = o.boolean("classwise");
+  logits_ = o.boolean("logits");
+  const std::vector<double> flat = o.numbers("bin_values");
+  const int64_t rows = classwise_ ? k_ : 1;
+  BULWARK_CHECK_AS(FormatError, static_cast<int64_t>(flat.size()) == rows * bins_, path,
+                   ": bin_values must hold ", rows, " x ", bins_, " numbers, got ", flat.size());
+  for (double v : flat) {
+    BULWARK_CHECK_AS(FormatError, v >= 0 && v <= 1, path, ": bin_values must lie in [0, 1], got ", v);
+  }
+  values_.assign(static_cast<size_t>(rows), {});
+  for (int64_t r = 0; r < rows; ++r) {
+    values_[static_cast<size_t>(r)].assign(flat.begin() + r * bins_, flat.begin() + (r + 1) * bins_);
+  }
+}
+
+void IsotonicCalibration::write(json::Object& o) const {
+  std::vector<double> knots, values, counts;
+  for (size_t k = 0; k < knots_.size(); ++k) {
+    knots.insert(knots.end(), knots_[k].begin(), knots_[k].end());
+    values.insert(values.end(), values_[k].begin(), values_[k].end());
+    counts.push_back(static_cast<double>(knots_[k].size()));
+  }
+  o.set("logits", logits_).set("knot_counts", counts).set("knots", knots).set("values", values);
+}
+
+void IsotonicCalibration::read(const json::Object& o, const std::string& path) {
+  logits_ = o.boolean("logits");
+  const std::vector<double> counts = o.numbers("knot_counts"), knots = o.numbers("knots"),
+                            values = o.numbers("values");
+  BULWARK_CHECK_AS(FormatError, static_cast<int64_t>(counts.size()) == k_ && knots.size() == values.size(),
+                   path, ": knot_counts must hold K = ", k_, " numbers and knots as many as values");
+  knots_.clear();
+  values_.clear();
+  size_t at = 0;
+  for (double c : counts) {
+    BULWARK_CHECK_AS(FormatError, c >= 1 && c == std::floor(c) && at + static_cast<size_t>(c) <= knots.size(),
+                     path, ": knot_counts do not match the knots");
+    const auto first = static_cast<std::ptrdiff_t>(at), last = static_cast<std::ptrdiff_t>(at + static_cast<size_t>(c));
+    knots_.emplace_back(knots.begin() + first, knots.begin() + last);
+    values_.emplace_back(values.begin() + first, values.begin() + last);
+    BULWARK_CHECK_AS(FormatError, std::is_sorted(knots_.back().begin(), knots_.back().end()) &&
+                                      std::is_sorted(values_.back().begin(), values_.back().end()),
+                     path, ": knots and values must be non-decreasing");
+    at += static_cast<size_t>(c);
+  }
+  BULWARK_CHECK_AS(FormatError, at == knots.size(), path, ": knot_counts do not match the knots");
 }
 
 }  // namespace bulwark::calibration

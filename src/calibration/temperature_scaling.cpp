@@ -160,36 +160,15 @@ std::string TemperatureScaling::repr() const {
                   : std::string("TemperatureScaling(unfitted)");
 }
 
-void TemperatureScaling::save(const std::string& path) const {
-  BULWARK_CHECK_AS(NotFittedError, fitted(), "TemperatureScaling.save: call fit() first");
-  json::Object o;
-  o.set("format", std::string("bulwark.calibrator"))
-      .set("version", 1.0)
-      .set("kind", std::string("TemperatureScaling"))
-      .set("num_classes", static_cast<double>(k_))
-      .set("temperature", temperature_)
-      .set("nll", nll_);
-  o.write_file(path);
+void TemperatureScaling::write(json::Object& o) const {
+  o.set("temperature", temperature_).set("nll", nll_);
 }
 
-TemperatureScaling TemperatureScaling::load(const std::string& path) {
-  const json::Object o = json::Object::read_file(path);
-  if (!o.has("format") || o.string("format") != "bulwark.calibrator") {
-    throw FormatError(detail::str(path, ": not a bulwark calibrator file"));
-  }
-  if (o.string("kind") != "TemperatureScaling") {
-    throw FormatError(detail::str(path, ": holds a ", o.string("kind"), ", not a TemperatureScaling"));
-  }
-  if (o.number("version") != 1.0) {
-    throw FormatError(detail::str(path, ": format version ", o.number("version"), " is not supported"));
-  }
-  TemperatureScaling t;
-  t.temperature_ = o.number("temperature");
-  t.k_ = static_cast<int64_t>(o.number("num_classes"));
-  t.nll_ = o.number("nll");
-  BULWARK_CHECK_AS(FormatError, std::isfinite(t.temperature_) && t.temperature_ > 0 && t.k_ >= 2,
-                   path, ": temperature or num_classes out of range");
-  return t;
+void TemperatureScaling::read(const json::Object& o, const std::string& path) {
+  temperature_ = o.number("temperature");
+  nll_ = o.number("nll");
+  BULWARK_CHECK_AS(FormatError, std::isfinite(temperature_) && temperature_ > 0, path,
+                   ": temperature must be a finite number > 0, got ", temperature_);
 }
 
 }  // namespace bulwark::calibration

@@ -41,6 +41,16 @@ def fashion():
     return bw.Classifier(net), x[:300], y[:300]
 
 
+@pytest.fixture(scope="session")
+def fashion_logits(fashion):
+    """The FashionCNN's logits on all 10,000 test images, and the labels."""
+    clf, _, _ = fashion
+    x, y = bw.data.fashion_mnist("test")
+    with torch.no_grad():
+        z = torch.cat([clf.logits(x[i:i + 1000]) for i in range(0, len(x), 1000)])
+    return z, y
+
+
 def accuracy(clf, x, y):
     return (clf.predict(x) == y).float().mean().item()
 

@@ -8,15 +8,6 @@ import torch
 import bulwark as bw
 
 
-@pytest.fixture(scope="module")
-def fashion_logits(fashion):
-    clf, _, _ = fashion
-    x, y = bw.data.fashion_mnist("test")
-    with torch.no_grad():
-        z = torch.cat([clf.logits(x[i:i + 1000]) for i in range(0, len(x), 1000)])
-    return z, y
-
-
 def test_temperature_is_the_nll_minimiser_on_fashion_cnn(fashion_logits):
     z, y = fashion_logits
     ts = bw.calibration.TemperatureScaling().fit(z[:5000], y[:5000])
@@ -88,8 +79,9 @@ def test_save_load(tmp_path, fashion_logits):
     ts = bw.calibration.TemperatureScaling().fit(z[:1000], y[:1000])
     ts.save(tmp_path / "ts.json")
     assert bw.calibration.TemperatureScaling.load(tmp_path / "ts.json").temperature == ts.temperature
-    (tmp_path / "bad.json").write_text('{"format": "bulwark.calibrator", "kind": "Isotonic", "version": 1}')
-    with pytest.raises(ValueError, match="not a TemperatureScaling"):
+    (tmp_path / "bad.json").write_text('{"format": "bulwark.calibrator", "kind": "Isotonic", '
+                                       '"version": 1, "num_classes": 3}')
+    with pytest.raises(ValueError, match="unknown calibrator kind 'Isotonic'"):
         bw.calibration.TemperatureScaling.load(tmp_path / "bad.json")
 
 

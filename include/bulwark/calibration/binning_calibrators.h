@@ -15,6 +15,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <bulwark/calibration/calibrator.h>
+
 namespace bulwark::calibration {
 
 // Pool-adjacent-violators: the non-decreasing fit of values y (ordered by x) minimising the
@@ -22,32 +24,40 @@ namespace bulwark::calibration {
 // equal-x points (their mean; x closer than 1e-15 count as equal), one knot per distinct x.
 std::pair<std::vector<double>, std::vector<double>> isotonic_fit(const at::Tensor& x, const at::Tensor& y);
 
-class HistogramBinning {
+class HistogramBinning : public Calibrator {
  public:
   explicit HistogramBinning(int64_t bins = 15, bool classwise = false, bool logits = false);
-  HistogramBinning& fit(const at::Tensor& scores, const at::Tensor& labels);
-  at::Tensor predict_proba(const at::Tensor& scores) const;
-  bool fitted() const { return !values_.empty(); }
+  HistogramBinning& fit(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba(const at::Tensor& scores) const override;
+  bool fitted() const override { return !values_.empty(); }
+  std::string kind() const override { return "HistogramBinning"; }
   // (K or 1, bins) calibrated value per bin.
   at::Tensor bin_values() const;
+  bool logits() const { return logits_; }
+  static HistogramBinning load(const std::string& path) { return load_as<HistogramBinning>(path); }
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
 
  private:
   int64_t bins_;
   bool classwise_, logits_;
-  int64_t k_ = 0;
   std::vector<std::vector<double>> values_;
 };
 
-class IsotonicCalibration {
+class IsotonicCalibration : public Calibrator {
  public:
   explicit IsotonicCalibration(bool logits = false);
-  IsotonicCalibration& fit(const at::Tensor& scores, const at::Tensor& labels);
-  at::Tensor predict_proba(const at::Tensor& scores) const;
-  bool fitted() const { return !knots_.empty(); }
+  IsotonicCalibration& fit(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba(const at::Tensor& scores) const override;
+  bool fitted() const override { return !knots_.empty(); }
+  std::string kind() const override { return "IsotonicCalibration"; }
+  bool logits() const { return logits_; }
+  static IsotonicCalibration load(const std::string& path) { return load_as<IsotonicCalibration>(path); }
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
 
  private:
   bool logits_;
-  int64_t k_ = 0;
   std::vector<std::vector<double>> knots_, values_;
 };
 

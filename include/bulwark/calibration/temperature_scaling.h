@@ -14,6 +14,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <bulwark/calibration/calibrator.h>
+
 namespace bulwark::calibration {
 
 // (f, f', f'') of the mean NLL at beta, in one pass. logits (N, K) float/double, labels (N,).
@@ -22,23 +24,25 @@ struct NLLDerivatives {
 };
 NLLDerivatives nll_derivatives(const at::Tensor& logits, const at::Tensor& labels, double beta);
 
-class TemperatureScaling {
+class TemperatureScaling : public Calibrator {
  public:
   explicit TemperatureScaling(double tol = 1e-10, int64_t max_iter = 100);
 
   // logits (N, K) finite float/double, labels (N,) int64 in [0, K). Returns *this.
-  TemperatureScaling& fit(const at::Tensor& logits, const at::Tensor& labels);
-  at::Tensor transform(const at::Tensor& logits) const;      // logits / T
-  at::Tensor predict_proba(const at::Tensor& logits) const;  // softmax(logits / T)
+  TemperatureScaling& fit(const at::Tensor& logits, const at::Tensor& labels) override;
+  at::Tensor transform(const at::Tensor& logits) const;               // logits / T
+  at::Tensor predict_proba(const at::Tensor& logits) const override;  // softmax(logits / T)
 
-  bool fitted() const { return temperature_ > 0; }
+  bool fitted() const override { return temperature_ > 0; }
+  std::string kind() const override { return "TemperatureScaling"; }
   double temperature() const;
   int64_t iterations() const { return iterations_; }  // of the last fit
   double nll() const { return nll_; }                 // at the fitted T
   std::string repr() const;
 
-  void save(const std::string& path) const;
-  static TemperatureScaling load(const std::string& path);
+  static TemperatureScaling load(const std::string& path) { return load_as<TemperatureScaling>(path); }
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
 
  private:
   double tol_;
@@ -46,7 +50,6 @@ class TemperatureScaling {
   double temperature_ = -1;
   int64_t iterations_ = 0;
   double nll_ = 0;
-  int64_t k_ = 0;
 };
 
 // Throws unless logits is a finite floating (N, K) tensor with N >= 1, K >= 2, and labels fit.
