@@ -36,8 +36,15 @@
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
 
+#include <bulwark/calibration/binary_calibrators.h>
+#include <bulwark/calibration/binning_calibrators.h>
+#include <bulwark/calibration/calibrator.h>
+#include <bulwark/calibration/linear_calibrators.h>
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/metrics/calibration_metrics.h>
+
+#include <bulwark/optim/lbfgs.h>
+#include <bulwark/optim/newton.h>
 
 #include <bulwark/conformal/class_conditional.h>
 #include <bulwark/conformal/metrics.h>

@@ -157,33 +157,32 @@ def _fit_options(fn, gtol, max_iter):
             check_int(max_iter, fn, "max_iter", low=1))
 
 
-class VectorScaling(_Affine):
-    """Vector scaling (Guo et al. 2017): ``softmax(w * z + b)`` on logits, ``w, b`` in ``R^K``,
-    minimising ``mean NLL + reg * (||w - 1||^2 + ||b||^2)``."""
-
-    def __init__(self, reg=0.0, gtol=1e-8, max_iter=1000):
-        fn = "VectorScaling"
+class _ScalingToIdentity(_Affine):
+    def __init__(self, reg, gtol, max_iter):
+        fn = type(self).__name__
         self.reg = check_real(reg, fn, "reg", low=0)
         self.gtol, self.max_iter = _fit_options(fn, gtol, max_iter)
-        self._impl = _core.calibration.VectorScaling(self.reg, self.gtol, self.max_iter)
+        self._impl = getattr(_core.calibration, fn)(self.reg, self.gtol, self.max_iter)
 
     def _restore(self):
         self.reg, self.gtol, self.max_iter = self._impl.reg, 1e-8, 1000
 
 
-class MatrixScaling(_Affine):
+class VectorScaling(_ScalingToIdentity):
+    """Vector scaling (Guo et al. 2017): ``softmax(w * z + b)`` on logits, ``w, b`` in ``R^K``,
+    minimising ``mean NLL + reg * (||w - 1||^2 + ||b||^2)``."""
+
+    def __init__(self, reg=0.0, gtol=1e-8, max_iter=1000):
+        super().__init__(reg, gtol, max_iter)
+
+
+class MatrixScaling(_ScalingToIdentity):
     """Matrix scaling (Guo et al. 2017): ``softmax(W z + b)`` on logits, minimising
     ``mean NLL + reg * (||W - I||_F^2 + ||b||^2)`` (L2 towards the identity map; ``reg=0`` is
     the unregularised original, which overfits and diverges on separable logits)."""
 
     def __init__(self, reg=1e-3, gtol=1e-8, max_iter=1000):
-        fn = "MatrixScaling"
-        self.reg = check_real(reg, fn, "reg", low=0)
-        self.gtol, self.max_iter = _fit_options(fn, gtol, max_iter)
-        self._impl = _core.calibration.MatrixScaling(self.reg, self.gtol, self.max_iter)
-
-    def _restore(self):
-        self.reg, self.gtol, self.max_iter = self._impl.reg, 1e-8, 1000
+        super().__init__(reg, gtol, max_iter)
 
 
 class DirichletCalibration(_Affine):

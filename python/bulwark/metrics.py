@@ -12,6 +12,11 @@
   equal-width ECE of ``p_k`` against ``[y = k]``.
 - ``nll``: ``mean -log p_y``; ``brier``: ``mean sum_k (p_k - [y = k])^2``.
 - ``reliability_curve``: per-bin mean confidence, accuracy (NaN where empty), count, edges.
+
+Binary problems: ``scores`` of shape ``(N,)`` are ``P(y = 1)`` (their logits with
+``logits=True``) and labels are 0/1. ``ece``, ``mce`` and ``reliability_curve`` then bin
+``P(y = 1)`` against ``y`` (as scikit-learn's ``calibration_curve``); ``nll`` is the binary
+log-loss, ``brier`` is ``mean (p - y)^2``.
 """
 
 from . import _core

@@ -61,16 +61,17 @@ void bind_calibration(py::module_& m) {
       .def_property_readonly("objective", &AffineCalibrator::objective)
       .def_property_readonly("grad_max", &AffineCalibrator::grad_max)
       .def_property_readonly("logits", &AffineCalibrator::logits);
-  py::class_<calibration::VectorScaling, AffineCalibrator, std::shared_ptr<calibration::VectorScaling>>(c, "VectorScaling")
+  using calibration::ScalingToIdentity;
+  py::class_<ScalingToIdentity, AffineCalibrator, std::shared_ptr<ScalingToIdentity>>(c, "ScalingToIdentity")
+      .def_property_readonly("reg", &ScalingToIdentity::reg);
+  py::class_<calibration::VectorScaling, ScalingToIdentity, std::shared_ptr<calibration::VectorScaling>>(c, "VectorScaling")
       .def(py::init([fit_options](double reg, double gtol, int64_t max_iter) {
         return std::make_shared<calibration::VectorScaling>(reg, fit_options(gtol, max_iter));
-      }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"))
-      .def_property_readonly("reg", &calibration::VectorScaling::reg);
-  py::class_<calibration::MatrixScaling, AffineCalibrator, std::shared_ptr<calibration::MatrixScaling>>(c, "MatrixScaling")
+      }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"));
+  py::class_<calibration::MatrixScaling, ScalingToIdentity, std::shared_ptr<calibration::MatrixScaling>>(c, "MatrixScaling")
       .def(py::init([fit_options](double reg, double gtol, int64_t max_iter) {
         return std::make_shared<calibration::MatrixScaling>(reg, fit_options(gtol, max_iter));
-      }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"))
-      .def_property_readonly("reg", &calibration::MatrixScaling::reg);
+      }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"));
   py::class_<calibration::DirichletCalibration, AffineCalibrator,
              std::shared_ptr<calibration::DirichletCalibration>>(c, "DirichletCalibration")
       .def(py::init([fit_options](double lambda, double mu, bool logits, double gtol, int64_t max_iter) {

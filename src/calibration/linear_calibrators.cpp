@@ -213,32 +213,17 @@ void AffineCalibrator::read(const json::Object& o, const std::string& path) {
   iterations_ = static_cast<int64_t>(o.number("iterations"));
 }
 
-VectorScaling::VectorScaling(double reg, AffineFitOptions options)
-    : AffineCalibrator(/*diagonal=*/true, /*log_prob_input=*/false, /*logits=*/true, options), reg_(reg) {
-  check_reg(reg, "VectorScaling", "reg");
+ScalingToIdentity::ScalingToIdentity(bool diagonal, double reg, AffineFitOptions options)
+    : AffineCalibrator(diagonal, /*log_prob_input=*/false, /*logits=*/true, options), reg_(reg) {
+  check_reg(reg, diagonal ? "VectorScaling" : "MatrixScaling", "reg");
 }
 
-void VectorScaling::write(json::Object& o) const {
+void ScalingToIdentity::write(json::Object& o) const {
   AffineCalibrator::write(o);
   o.set("reg", reg_);
 }
 
-void VectorScaling::read(const json::Object& o, const std::string& path) {
-  AffineCalibrator::read(o, path);
-  reg_ = o.number("reg");
-}
-
-MatrixScaling::MatrixScaling(double reg, AffineFitOptions options)
-    : AffineCalibrator(/*diagonal=*/false, /*log_prob_input=*/false, /*logits=*/true, options), reg_(reg) {
-  check_reg(reg, "MatrixScaling", "reg");
-}
-
-void MatrixScaling::write(json::Object& o) const {
-  AffineCalibrator::write(o);
-  o.set("reg", reg_);
-}
-
-void MatrixScaling::read(const json::Object& o, const std::string& path) {
+void ScalingToIdentity::read(const json::Object& o, const std::string& path) {
   AffineCalibrator::read(o, path);
   reg_ = o.number("reg");
 }

@@ -33,6 +33,24 @@ void check(const at::Tensor& scores, const at::Tensor& labels, bool logits, cons
                 ": scores contain NaN or +-inf");
 }
 
+// Binary problems: scores (N,) are P(y = 1) (or its logit), labels 0/1. Returns P(y = 1), float64.
+at::Tensor binary_probabilities(const at::Tensor& scores, const at::Tensor& labels, bool logits,
+                                const char* where) {
+  BULWARK_CHECK_TYPE(scores.defined() && at::isFloatingType(scores.scalar_type()), where,
+                     ": scores must be a floating-point tensor (N,) or (N, K)");
+  BULWARK_CHECK_SHAPE(scores.size(0) >= 1, where, ": scores must hold N >= 1 samples");
+  losses::check_labels(labels, scores.size(0), 2, where, "labels");
+  at::NoGradGuard no_grad;
+  const auto [lo, hi] = at::aminmax(scores.detach());
+  const double l = lo.item<double>(), h = hi.item<double>();
+  BULWARK_CHECK(std::isfinite(l) && std::isfinite(h), where, ": scores contain NaN or +-inf");
+  const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
+  if (logits) return at::sigmoid(s);
+  BULWARK_CHECK(l >= 0 && h <= 1, where, ": binary scores (N,) must be probabilities P(y = 1) in "
+                "[0, 1], got values in [", l, ", ", h, "]; pass logits=True for logits");
+  return s;
+}
+
 double fraction_power_mean(const ReliabilityCurve& c, int64_t n, double p, bool max_only) {
   const at::Tensor count = c.count.to(at::kDouble);
   const at::Tensor used = c.count.gt(0);
@@ -47,6 +65,9 @@ double fraction_power_mean(const ReliabilityCurve& c, int64_t n, double p, bool 
 
 std::pair<at::Tensor, at::Tensor> top_label(const at::Tensor& scores, const at::Tensor& labels,
                                             bool logits, const char* where) {
+  if (scores.defined() && scores.dim() == 1) {  // binary: P(y = 1) against y
+    return {binary_probabilities(scores, labels, logits, where), labels.to(at::kCPU).eq(1)};
+  }
   check(scores, labels, logits, where);
   const at::Tensor z = scores.detach().to(at::kCPU).contiguous();
   const at::Tensor y = labels.to(at::kCPU).contiguous();
@@ -139,6 +160,11 @@ double classwise_ece(const at::Tensor& scores, const at::Tensor& labels, bool lo
 }
 
 double nll(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
+  if (scores.defined() && scores.dim() == 1) {
+    const at::Tensor p = binary_probabilities(scores, labels, logits, "nll");
+    const at::Tensor py = at::where(labels.to(at::kCPU).eq(1), p, 1 - p);
+    return -py.clamp_min(1e-300).log().mean().item<double>();
+  }
   check(scores, labels, logits, "nll");
   const at::Tensor s = scores.detach().to(at::kDouble);
   const at::Tensor logp = logits ? at::log_softmax(s, 1) : s.clamp_min(1e-300).log();
@@ -146,6 +172,10 @@ double nll(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
 }
 
 double brier(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
+  if (scores.defined() && scores.dim() == 1) {
+    const at::Tensor p = binary_probabilities(scores, labels, logits, "brier");
+    return (p - labels.to(at::kCPU, at::kDouble)).pow(2).mean().item<double>();
+  }
   check(scores, labels, logits, "brier");
   const at::Tensor s = scores.detach().to(at::kDouble);
   const at::Tensor p = logits ? at::softmax(s, 1) : s;

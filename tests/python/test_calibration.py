@@ -138,3 +138,47 @@ def test_histogram_binning_top_label_and_classwise():
     np.testing.assert_allclose(out[np.arange(600), pred], hb.bin_values[0].numpy()[idx])
     cw = bw.calibration.HistogramBinning(bins=5, classwise=True).fit(p, y)
     assert np.allclose(cw.predict_proba(p).sum(1), 1)
+
+
+def test_binary_metrics_bin_the_positive_class_probability():
+    g = np.random.default_rng(7)
+    y = g.integers(0, 2, 3000)
+    p = np.clip(0.3 + 0.4 * y + 0.2 * g.standard_normal(3000), 0, 1)
+    p[:50] = 0.5  # ties on a bin edge
+    bins = 10
+    idx = np.clip(np.ceil(p * bins).astype(int) - 1, 0, bins - 1)
+    ece = sum(abs(y[idx == b].mean() - p[idx == b].mean()) * (idx == b).sum() / len(y)
+              for b in range(bins) if (idx == b).any())
+    assert bw.metrics.ece(p, y, bins=bins) == pytest.approx(ece, abs=1e-12)
+    curve = bw.metrics.reliability_curve(p, y, bins=bins)
+    assert curve["count"].sum() == len(y)
+    ll = -np.mean(y * np.log(p.clip(1e-300)) + (1 - y) * np.log((1 - p).clip(1e-300)))
+    assert bw.metrics.nll(p, y) == pytest.approx(ll, rel=1e-12)
+    assert bw.metrics.brier(p, y) == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)
+    s = np.log(p.clip(1e-6, 1 - 1e-6) / (1 - p.clip(1e-6, 1 - 1e-6)))
+    assert bw.metrics.brier(s, y, logits=True) == pytest.approx(
+        np.mean((p.clip(1e-6, 1 - 1e-6) - y) ** 2), rel=1e-9)
+    with pytest.raises(ValueError, match="P\\(y = 1\\) in \\[0, 1\\]"):
+        bw.metrics.ece(s, y)
+    with pytest.raises(ValueError, match="labels"):
+        bw.metrics.ece(p, y + 1)
+
+
+def test_reliability_diagram(fashion_logits):
+    import matplotlib
+    matplotlib.use("Agg")
+    z, y = fashion_logits
+    fig = bw.plot.reliability_diagram(z[:2000], y[:2000], bins=10, logits=True, title="FashionCNN")
+    top, bottom = fig.axes
+    curve = bw.metrics.reliability_curve(z[:2000], y[:2000], bins=10, logits=True)
+    used = curve["count"] > 0
+    bars = top.patches[:int(used.sum())]  # accuracy bars first, then the shaded gaps
+    gaps = top.patches[int(used.sum()):]
+    np.testing.assert_allclose([b.get_height() for b in bars], curve["accuracy"][used].numpy())
+    np.testing.assert_allclose([b.get_height() for b in gaps],
+                               (curve["accuracy"] - curve["confidence"]).abs()[used].numpy(), atol=1e-12)
+    assert "ECE" in top.get_legend().get_texts()[1].get_text()
+    assert [b.get_height() for b in bottom.patches] == curve["count"].tolist()
+    with pytest.raises(TypeError, match="axes must be a pair"):
+        bw.plot.reliability_diagram(z[:10], y[:10], logits=True, axes=top)
+    matplotlib.pyplot.close("all")

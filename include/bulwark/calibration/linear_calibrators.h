@@ -64,36 +64,35 @@ class AffineCalibrator : public Calibrator {
   double objective_ = 0, grad_max_ = 0;
 };
 
-class VectorScaling : public AffineCalibrator {
+// Vector and matrix scaling: the penalty reg * (||W - I||_F^2 + ||b||^2).
+class ScalingToIdentity : public AffineCalibrator {
  public:
-  explicit VectorScaling(double reg = 0, AffineFitOptions options = {});
-  std::string kind() const override { return "VectorScaling"; }
-  static VectorScaling load(const std::string& path) { return load_as<VectorScaling>(path); }
   double reg() const { return reg_; }
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 
  protected:
+  ScalingToIdentity(bool diagonal, double reg, AffineFitOptions options);
   Penalty penalty(int64_t) const override { return {reg_, 0, reg_}; }
 
  private:
   double reg_;
 };
 
-class MatrixScaling : public AffineCalibrator {
+class VectorScaling : public ScalingToIdentity {
  public:
-  explicit MatrixScaling(double reg = 1e-3, AffineFitOptions options = {});
+  explicit VectorScaling(double reg = 0, AffineFitOptions options = {})
+      : ScalingToIdentity(/*diagonal=*/true, reg, options) {}
+  std::string kind() const override { return "VectorScaling"; }
+  static VectorScaling load(const std::string& path) { return load_as<VectorScaling>(path); }
+};
+
+class MatrixScaling : public ScalingToIdentity {
+ public:
+  explicit MatrixScaling(double reg = 1e-3, AffineFitOptions options = {})
+      : ScalingToIdentity(/*diagonal=*/false, reg, options) {}
   std::string kind() const override { return "MatrixScaling"; }
   static MatrixScaling load(const std::string& path) { return load_as<MatrixScaling>(path); }
-  double reg() const { return reg_; }
-  void write(json::Object& o) const override;
-  void read(const json::Object& o, const std::string& path) override;
-
- protected:
-  Penalty penalty(int64_t) const override { return {reg_, 0, reg_}; }
-
- private:
-  double reg_;
 };
 
 // On probabilities (N, K) by default; logits = true takes logits (log-probabilities by log_softmax).

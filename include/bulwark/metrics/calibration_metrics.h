@@ -10,6 +10,10 @@
 //   classwise_ece (static calibration error, Nixon et al. 2019): the mean over classes k of
 //       the equal-width ECE of p_ik against [y_i = k].
 //   nll: mean -log p_iy.  brier: mean sum_k (p_ik - [y_i = k])^2.
+// Binary problems: scores (N,) are P(y = 1) (sigmoid of them with `logits = true`) and labels
+// are 0/1. ece, mce and reliability_curve then bin P(y = 1) against y (the confidence of the
+// positive class, as scikit-learn's calibration_curve); nll is the binary log-loss and brier
+// mean (p_i - y_i)^2. classwise_ece needs (N, K).
 
 #include <cstdint>
 
