@@ -36,16 +36,24 @@ class Classifier:
         num_classes: K; taken from the first call when not given.
         input_shape: one sample's shape without N, checked on every call when given.
         eval_mode: run the model in eval mode during calls.
+        features: a callable ``x -> (logits, features)`` exposing the model's penultimate
+            features (for feature-based OOD detectors); by default the model's own
+            ``logits_and_features`` method when it has one (the reference models do).
 
     Query counts (``queries``) add up every forward and backward the classifier made.
     """
 
     def __init__(self, model, bounds=(0.0, 1.0), num_classes=None, input_shape=None,
-                 eval_mode=True):
+                 eval_mode=True, features=None):
         if isinstance(model, Classifier):
             raise TypeError("Classifier: model is already a bulwark.Classifier")
         opts = _check_options("Classifier", bounds, num_classes, input_shape, eval_mode)
-        self._impl = _core.PythonClassifier(model, *opts)
+        if features is None:
+            features = getattr(model, "logits_and_features", None)
+        if features is not None and not callable(features):
+            raise TypeError(f"Classifier: features must be callable (x -> (logits, features)), got "
+                            f"{type(features).__name__}")
+        self._impl = _core.PythonClassifier(model, *opts, features)
 
     @classmethod
     def load(cls, path, bounds=(0.0, 1.0), num_classes=None, input_shape=None, eval_mode=True,
@@ -65,6 +73,18 @@ class Classifier:
         return self
 
     # -- calls -------------------------------------------------------------------------------
+    def logits_and_features(self, x):
+        """``(logits (N, K), features (N, D))`` from one forward: the penultimate features for
+        feature-based OOD detectors. ``ValueError`` when the model does not expose them."""
+        t, was_numpy = as_tensor(x, "Classifier.logits_and_features", "x")
+        z, f = self._impl.logits_and_features(t)
+        return back(z, was_numpy), back(f, was_numpy)
+
+    @property
+    def has_features(self):
+        """Whether :meth:`logits_and_features` is available."""
+        return self._impl.has_features
+
     def logits(self, x):
         """Logits ``(N, K)`` for ``x (N, ...)``; differentiable w.r.t. ``x`` (torch input)."""
         t, was_numpy = as_tensor(x, "Classifier.logits", "x")

@@ -41,6 +41,11 @@ class FashionCNN(nn.Module):
     def forward(self, x):
         return self.fc2(self.features(x))
 
+    def logits_and_features(self, x):
+        """``(logits, features)`` from one forward (``bw.Classifier`` picks this up)."""
+        f = self.features(x)
+        return self.fc2(f), f
+
     @classmethod
     def from_cpp(cls, cpp_model):
         """A Python twin holding a copy of a C++ FashionCNN's weights."""

@@ -52,6 +52,15 @@ void bind_classifier(py::module_& m) {
             return py::make_tuple(r.logits, r.jacobian);
           },
           py::arg("x"), py::arg("classes") = py::none())
+      .def("logits_and_features", [](Classifier& c, const at::Tensor& x) {
+             LogitsAndFeatures r;
+             {
+               py::gil_scoped_release nogil;
+               r = c.logits_and_features(x);
+             }
+             return py::make_tuple(r.logits, r.features);
+           }, py::arg("x"))
+      .def_property_readonly("has_features", &Classifier::has_features)
       .def_property_readonly("num_classes", &Classifier::num_classes)
       .def_property_readonly("knows_num_classes", &Classifier::knows_num_classes)
       .def_property_readonly("bounds",
@@ -68,12 +77,13 @@ void bind_classifier(py::module_& m) {
   py::class_<PythonClassifier, Classifier, std::shared_ptr<PythonClassifier>>(m, "PythonClassifier")
       .def(py::init([](py::object model, std::pair<double, double> bounds,
                        std::optional<int64_t> num_classes, std::vector<int64_t> input_shape,
-                       bool eval_mode) {
+                       bool eval_mode, py::object features) {
              return std::make_shared<PythonClassifier>(
-                 std::move(model), make_options(bounds, num_classes, std::move(input_shape), eval_mode));
+                 std::move(model), make_options(bounds, num_classes, std::move(input_shape), eval_mode),
+                 std::move(features));
            }),
            py::arg("model"), py::arg("bounds"), py::arg("num_classes"), py::arg("input_shape"),
-           py::arg("eval_mode"))
+           py::arg("eval_mode"), py::arg("features") = py::none())
       .def_property_readonly("model", &PythonClassifier::model);
 
   py::class_<TorchScriptClassifier, Classifier, std::shared_ptr<TorchScriptClassifier>>(

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   bind_text(m);
   bind_conformal(m);
   bind_calibration(m);
+  bind_ood(m);
 }

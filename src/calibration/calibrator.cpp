@@ -14,7 +14,6 @@ namespace bulwark::calibration {
 
 namespace {
 constexpr const char* kFormat = "bulwark.calibrator";
-constexpr double kVersion = 1.0;
 
 // Every kind a file may hold, default-constructed before read() fills it in.
 const std::map<std::string, std::function<std::unique_ptr<Calibrator>()>>& registry() {
@@ -35,23 +34,15 @@ const std::map<std::string, std::function<std::unique_ptr<Calibrator>()>>& regis
 void Calibrator::save(const std::string& path) const {
   BULWARK_CHECK_AS(NotFittedError, fitted(), kind(), ".save: call fit() first");
   json::Object o;
-  o.set("format", std::string(kFormat))
-      .set("version", kVersion)
-      .set("kind", kind())
-      .set("num_classes", static_cast<double>(k_));
+  write_header(o, kFormat, kind());
+  o.set("num_classes", static_cast<double>(k_));
   write(o);
   o.write_file(path);
 }
 
 std::unique_ptr<Calibrator> load_calibrator(const std::string& path) {
   const json::Object o = json::Object::read_file(path);
-  if (!o.has("format") || o.string("format") != kFormat) {
-    throw FormatError(detail::str(path, ": not a bulwark calibrator file"));
-  }
-  if (o.number("version") != kVersion) {
-    throw FormatError(detail::str(path, ": format version ", o.number("version"), " is not supported"));
-  }
-  const std::string& kind = o.string("kind");
+  const std::string kind = read_header(o, path, kFormat);
   const auto it = registry().find(kind);
   if (it == registry().end()) throw FormatError(detail::str(path, ": unknown calibrator kind '", kind, "'"));
   const double k = o.number("num_classes");
@@ -61,10 +52,6 @@ std::unique_ptr<Calibrator> load_calibrator(const std::string& path) {
   c->k_ = static_cast<int64_t>(k);
   c->read(o, path);
   return c;
-}
-
-void throw_wrong_kind(const std::string& path, const std::string& found, const std::string& wanted) {
-  throw FormatError(detail::str(path, ": holds a ", found, ", not a ", wanted));
 }
 
 }  // namespace bulwark::calibration

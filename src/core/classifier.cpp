@@ -69,13 +69,42 @@ void Classifier::check_input(const at::Tensor& x, const char* where) const {
                 "]; pass bounds= to the classifier if the model expects another range");
 }
 
-at::Tensor Classifier::checked_forward(const at::Tensor& x, const char* where) {
+void Classifier::check_before_forward(const at::Tensor& x, const char* where) const {
   if (trusted == this) {
     check_structure(x, where);
   } else {
     check_input(x, where);
   }
+}
+
+at::Tensor Classifier::checked_forward(const at::Tensor& x, const char* where) {
+  check_before_forward(x, where);
   at::Tensor z = forward_impl(x);
+  check_logits_out(x, z, where);
+  return z;
+}
+
+LogitsAndFeatures Classifier::logits_and_features(const at::Tensor& x) {
+  constexpr const char* where = "Classifier.logits_and_features";
+  BULWARK_CHECK(has_features(), where, ": this ", name(), " does not expose penultimate features "
+                "(C++: ModuleClassifier::expose_features; Python: Classifier(model, features=...) or a "
+                "model with a logits_and_features method)");
+  check_before_forward(x, where);
+  LogitsAndFeatures out = logits_and_features_impl(x);
+  check_logits_out(x, out.logits, where);
+  const at::Tensor& f = out.features;
+  BULWARK_CHECK_TYPE(f.defined() && at::isFloatingType(f.scalar_type()), where,
+                     ": the model's features must be a floating-point tensor");
+  BULWARK_CHECK_SHAPE(f.dim() == 2 && f.size(0) == x.size(0), where,
+                      ": the model's features must have shape (N, D) = (", x.size(0), ", D), got ", f.sizes());
+  return out;
+}
+
+LogitsAndFeatures Classifier::logits_and_features_impl(const at::Tensor& /*x*/) {
+  throw InvalidArgument(detail::str(name(), " does not expose penultimate features"));
+}
+
+void Classifier::check_logits_out(const at::Tensor& x, const at::Tensor& z, const char* where) {
   const int64_t n = x.size(0);
   forward_calls_ += 1;
   forward_samples_ += n;
@@ -95,7 +124,6 @@ at::Tensor Classifier::checked_forward(const at::Tensor& x, const char* where) {
   }
   BULWARK_CHECK_SHAPE(k >= 2, where, ": the model must return K >= 2 logits per sample, got ", k,
                       " (for a binary model return two logits, e.g. [0, z])");
-  return z;
 }
 
 at::Tensor Classifier::logits(const at::Tensor& x) { return checked_forward(x, "Classifier.logits"); }

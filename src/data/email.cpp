@@ -5,6 +5,8 @@
 #include <map>
 #include <vector>
 
+#include <bulwark/core/base64.h>
+
 namespace bulwark::data {
 
 namespace {
@@ -115,7 +117,7 @@ void walk(std::string_view raw, int depth, std::string& out) {
   if (encoding == "quoted-printable") {
     text = decode_quoted_printable(part.body);
   } else if (encoding == "base64") {
-    text = decode_base64(part.body);
+    text = base64_decode(part.body);
   } else {
     text = std::string(part.body);
   }
@@ -145,33 +147,6 @@ std::string decode_quoted_printable(std::string_view s) {
       continue;
     }
     out += '=';
-  }
-  return out;
-}
-
-std::string decode_base64(std::string_view s) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    if (c == '=') break;
-    const int v = value(c);
-    if (v < 0) continue;  // line breaks and junk
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
   }
   return out;
 }

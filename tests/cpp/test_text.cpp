@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 
+#include <bulwark/core/base64.h>
 #include <bulwark/core/error.h>
 #include <bulwark/data/email.h>
 #include <bulwark/data/spam_assassin.h>
@@ -109,7 +110,10 @@ TEST_CASE("parse_synset_line: 10,000 mutated lines fail cleanly or parse", "[tex
 
 TEST_CASE("email_text: headers, quoted-printable, base64, multipart, HTML", "[data][email]") {
   CHECK(data::decode_quoted_printable("caf=C3=A9 soft=\nbreak =3D") == "caf\xc3\xa9 softbreak =");
-  CHECK(data::decode_base64("aGVsbG8gd29y\nbGQ=") == "hello world");
+  CHECK(base64_decode("aGVsbG8gd29y\nbGQ=") == "hello world");
+  CHECK(base64_encode("hello world") == "aGVsbG8gd29ybGQ=");
+  CHECK(base64_encode("hi") == "aGk=");
+  CHECK(base64_decode(base64_encode(std::string("\0\xff\x10", 3))) == std::string("\0\xff\x10", 3));
   CHECK(data::strip_html("<p>Buy&nbsp;<b>now</b></p><script>x()</script>&amp;") ==
         " Buy  now   &");  // each tag and the script block become one space
   const std::string mail =

@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <bulwark/core/json.h>
+#include <bulwark/core/saved_object.h>
 
 namespace bulwark::calibration {
 
@@ -39,15 +40,10 @@ class Calibrator {
 
 std::unique_ptr<Calibrator> load_calibrator(const std::string& path);
 
-[[noreturn]] void throw_wrong_kind(const std::string& path, const std::string& found,
-                                   const std::string& wanted);
-
 // load_calibrator(path), checked to hold a T.
 template <typename T>
 T load_as(const std::string& path) {
-  std::unique_ptr<Calibrator> c = load_calibrator(path);
-  if (auto* t = dynamic_cast<T*>(c.get())) return std::move(*t);
-  throw_wrong_kind(path, c->kind(), T().kind());
+  return loaded_as<T>(load_calibrator(path), path);
 }
 
 }  // namespace bulwark::calibration

@@ -47,6 +47,12 @@ struct LogitsAndJacobian {
   at::Tensor jacobian;
 };
 
+// logits (N, K) and the penultimate features (N, D) of the same forward.
+struct LogitsAndFeatures {
+  at::Tensor logits;
+  at::Tensor features;
+};
+
 // Maps logits (N, K) to per-sample losses (N,) (or a scalar).
 using LossFn = std::function<at::Tensor(const at::Tensor& logits)>;
 
@@ -71,6 +77,12 @@ class Classifier {
   // One forward and C backwards: the gradients of the logits `classes` (N, C) int64 picks
   // for each sample (undefined: all K classes, C = K). Counted as C backward calls.
   LogitsAndJacobian logits_and_jacobian(const at::Tensor& x, const at::Tensor& classes = {});
+
+  // The logits and the model's penultimate features (N, D) from one forward, for
+  // feature-based OOD detectors. Checked and counted like logits(); InvalidArgument for a
+  // model that does not expose its features (has_features() false).
+  LogitsAndFeatures logits_and_features(const at::Tensor& x);
+  virtual bool has_features() const { return false; }
 
   // Throws (ShapeError, TypeError, InvalidArgument) unless x is a valid input; `where` names
   // the public function the user called, for the message.
@@ -110,9 +122,16 @@ class Classifier {
   virtual void check_compatible(const at::Tensor& /*x*/, const char* /*where*/) const {}
   // A short name for messages and repr, e.g. "ModuleClassifier".
   virtual std::string name() const = 0;
+  // Adapters whose model exposes features: (logits, features) of x, in one forward. Called
+  // only when has_features().
+  virtual LogitsAndFeatures logits_and_features_impl(const at::Tensor& x);
 
  private:
   at::Tensor checked_forward(const at::Tensor& x, const char* where);
+  // Checks x (or only its structure inside TrustedInputs) before a forward.
+  void check_before_forward(const at::Tensor& x, const char* where) const;
+  // Checks the model's logits z for x and counts the forward.
+  void check_logits_out(const at::Tensor& x, const at::Tensor& z, const char* where);
   // check_input without the scan of the values.
   void check_structure(const at::Tensor& x, const char* where) const;
 

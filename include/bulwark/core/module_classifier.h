@@ -35,14 +35,23 @@ class ModuleClassifier : public Classifier {
 
   const std::shared_ptr<torch::nn::Module>& module() const { return module_; }
 
+  // Exposes penultimate features: logits_and_features(x) runs features(x) and head on the
+  // result (the last layer), in one forward. E.g. for models::FashionCNN:
+  //   clf.expose_features([&](auto& x) { return net->features(x); },
+  //                       [&](auto& f) { return net->fc2(f); });
+  ModuleClassifier& expose_features(Forward features, Forward head);
+  bool has_features() const override { return static_cast<bool>(features_); }
+
  protected:
   at::Tensor forward_impl(const at::Tensor& x) override;
+  LogitsAndFeatures logits_and_features_impl(const at::Tensor& x) override;
   void check_compatible(const at::Tensor& x, const char* where) const override;
   std::string name() const override { return "ModuleClassifier"; }
 
  private:
   std::shared_ptr<torch::nn::Module> module_;
   Forward forward_;
+  Forward features_, head_;
   at::Tensor first_parameter_;  // same TensorImpl as the module's: follows .to(device)
 };
 

@@ -16,7 +16,6 @@ std::string email_text(std::string_view raw);
 
 // Pieces of the above, exposed for tests.
 std::string decode_quoted_printable(std::string_view s);
-std::string decode_base64(std::string_view s);
 std::string strip_html(std::string_view s);
 // Valid UTF-8 kept; each byte of an invalid sequence taken as a Latin-1 character.
 std::string to_utf8(std::string_view s);

@@ -1,0 +1,37 @@
+#pragma once
+// Deep nearest-neighbour detector (Sun, Ming, Zhu & Li 2022): the bank is the L2-normalised
+// training features; outlier score = the Euclidean distance from the L2-normalised input to its
+// k-th nearest bank vector. Exact: for unit vectors |u - v|^2 = 2 - 2 u.v, so each block of
+// inputs meets the whole bank in one GEMM of similarities, and the k-th largest similarity of
+// each row is found by a bounded min-heap scan (OpenMP over rows; ~N compares per row, heap
+// updates only for the few candidates above the current k-th). A block's similarity matrix
+// holds at most block_elements numbers, so memory stays bounded whatever M and N are.
+// The bank keeps the dtype of the fit's features (float32 features: float32 GEMM).
+
+#include <cstdint>
+#include <string>
+
+#include <bulwark/ood/detector.h>
+
+namespace bulwark::ood {
+
+class KNN : public FeatureDetector {
+ public:
+  explicit KNN(int64_t k = 50, bool normalize = true, int64_t block_elements = int64_t{1} << 23);
+  std::string kind() const override { return "KNN"; }
+  KNN& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;  // labels unused
+  at::Tensor score(const at::Tensor& features) const override;
+  int64_t k() const { return k_; }
+  const at::Tensor& bank() const { return bank_; }
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
+  static KNN load(const std::string& path) { return load_as<KNN>(path); }
+
+ private:
+  int64_t k_;
+  bool normalize_;
+  int64_t block_elements_;
+  at::Tensor bank_;  // (N, D), L2-normalised when normalize_
+};
+
+}  // namespace bulwark::ood

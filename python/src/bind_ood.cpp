@@ -1,0 +1,84 @@
+#include <torch/extension.h>
+#include <pybind11/stl.h>
+
+#include <bulwark/metrics/ood_metrics.h>
+#include <bulwark/ood/detector.h>
+#include <bulwark/ood/knn.h>
+#include <bulwark/ood/logit_detectors.h>
+#include <bulwark/ood/mahalanobis.h>
+#include <bulwark/ood/odin.h>
+#include <bulwark/ood/react.h>
+#include <bulwark/ood/vim.h>
+
+#include "bindings.h"
+
+namespace bulwark::python {
+
+void bind_ood(py::module_& m) {
+  py::module_ o = m.def_submodule("ood", "Out-of-distribution detectors and metrics.");
+  using release = py::call_guard<py::gil_scoped_release>;
+  using namespace bulwark::ood;
+
+  py::class_<Detector, std::shared_ptr<Detector>>(o, "Detector")
+      .def_property_readonly("kind", &Detector::kind)
+      .def_property_readonly("fitted", &Detector::fitted)
+      .def("save", &Detector::save, py::arg("path"));
+  o.def("load_detector", [](const std::string& path) { return std::shared_ptr<Detector>(load_detector(path)); },
+        py::arg("path"));
+
+  py::class_<LogitDetector, Detector, std::shared_ptr<LogitDetector>>(o, "LogitDetector")
+      .def("score", &LogitDetector::score, py::arg("logits"), release());
+  py::class_<MSP, LogitDetector, std::shared_ptr<MSP>>(o, "MSP").def(py::init<>());
+  py::class_<MaxLogit, LogitDetector, std::shared_ptr<MaxLogit>>(o, "MaxLogit").def(py::init<>());
+  py::class_<Energy, LogitDetector, std::shared_ptr<Energy>>(o, "Energy")
+      .def(py::init<double>(), py::arg("temperature"))
+      .def_property_readonly("temperature", &Energy::temperature);
+  py::class_<Entropy, LogitDetector, std::shared_ptr<Entropy>>(o, "Entropy").def(py::init<>());
+
+  py::class_<ODIN, Detector, std::shared_ptr<ODIN>>(o, "ODIN")
+      .def(py::init<double, double>(), py::arg("temperature"), py::arg("eps"))
+      .def("score", &ODIN::score, py::arg("model"), py::arg("x"), release())
+      .def_property_readonly("temperature", &ODIN::temperature)
+      .def_property_readonly("eps", &ODIN::eps);
+
+  py::class_<FeatureDetector, Detector, std::shared_ptr<FeatureDetector>>(o, "FeatureDetector")
+      .def("fit", [](FeatureDetector& d, const at::Tensor& f, const at::Tensor& y) {
+             py::gil_scoped_release nogil;
+             d.fit(f, y);
+           }, py::arg("features"), py::arg("labels"))
+      .def("score", &FeatureDetector::score, py::arg("features"), release())
+      .def_property_readonly("dim", &FeatureDetector::dim);
+  py::class_<Mahalanobis, FeatureDetector, std::shared_ptr<Mahalanobis>>(o, "Mahalanobis")
+      .def(py::init<double, double>(), py::arg("rcond"), py::arg("rcond_shrink"))
+      .def_property_readonly("means", &Mahalanobis::means)
+      .def_property_readonly("precision", &Mahalanobis::precision)
+      .def_property_readonly("regularization", &Mahalanobis::regularization);
+  py::class_<KNN, FeatureDetector, std::shared_ptr<KNN>>(o, "KNN")
+      .def(py::init<int64_t, bool, int64_t>(), py::arg("k"), py::arg("normalize"), py::arg("block_elements"))
+      .def_property_readonly("k", &KNN::k);
+  py::class_<ViM, FeatureDetector, std::shared_ptr<ViM>>(o, "ViM")
+      .def(py::init<const at::Tensor&, const at::Tensor&, int64_t>(), py::arg("weight"), py::arg("bias"),
+           py::arg("principal_dim"))
+      .def_property_readonly("principal_dim", &ViM::principal_dim)
+      .def_property_readonly("alpha", &ViM::alpha);
+  py::class_<ReAct, FeatureDetector, std::shared_ptr<ReAct>>(o, "ReAct")
+      .def(py::init<const at::Tensor&, const at::Tensor&, double, double>(), py::arg("weight"), py::arg("bias"),
+           py::arg("percentile"), py::arg("temperature"))
+      .def_property_readonly("threshold", &ReAct::threshold);
+
+  o.def("ood_metrics", [](const at::Tensor& id, const at::Tensor& ood, double tpr, bool in_positive) {
+    metrics::OODMetrics r;
+    {
+      py::gil_scoped_release nogil;
+      r = metrics::ood_metrics(id, ood, tpr, in_positive);
+    }
+    py::dict d;
+    d["auroc"] = r.auroc;
+    d["aupr_in"] = r.aupr_in;
+    d["aupr_out"] = r.aupr_out;
+    d["fpr_at_tpr"] = r.fpr_at_tpr;
+    return d;
+  }, py::arg("id_scores"), py::arg("ood_scores"), py::arg("tpr"), py::arg("in_positive"));
+}
+
+}  // namespace bulwark::python

@@ -1,0 +1,80 @@
+#include <bulwark/ood/detector.h>
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include <ATen/ATen.h>
+
+#include <bulwark/core/error.h>
+#include <bulwark/ood/knn.h>
+#include <bulwark/ood/logit_detectors.h>
+#include <bulwark/ood/mahalanobis.h>
+#include <bulwark/ood/odin.h>
+#include <bulwark/ood/react.h>
+#include <bulwark/ood/vim.h>
+
+namespace bulwark::ood {
+
+namespace {
+constexpr const char* kFormat = "bulwark.ood_detector";
+
+const std::map<std::string, std::function<std::unique_ptr<Detector>()>>& registry() {
+  static const std::map<std::string, std::function<std::unique_ptr<Detector>()>> kinds = {
+      {"MSP", [] { return std::make_unique<MSP>(); }},
+      {"MaxLogit", [] { return std::make_unique<MaxLogit>(); }},
+      {"Energy", [] { return std::make_unique<Energy>(); }},
+      {"Entropy", [] { return std::make_unique<Entropy>(); }},
+      {"ODIN", [] { return std::make_unique<ODIN>(); }},
+      {"Mahalanobis", [] { return std::make_unique<Mahalanobis>(); }},
+      {"KNN", [] { return std::make_unique<KNN>(); }},
+      {"ViM", [] { return std::make_unique<ViM>(); }},
+      {"ReAct", [] { return std::make_unique<ReAct>(); }},
+  };
+  return kinds;
+}
+}  // namespace
+
+void Detector::save(const std::string& path) const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), kind(), ".save: call fit() first");
+  json::Object o;
+  write_header(o, kFormat, kind());
+  write(o);
+  o.write_file(path);
+}
+
+std::unique_ptr<Detector> load_detector(const std::string& path) {
+  const json::Object o = json::Object::read_file(path);
+  const std::string kind = read_header(o, path, kFormat);
+  const auto it = registry().find(kind);
+  if (it == registry().end()) throw FormatError(detail::str(path, ": unknown detector kind '", kind, "'"));
+  std::unique_ptr<Detector> d = it->second();
+  d->read(o, path);
+  return d;
+}
+
+void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64_t dim) {
+  BULWARK_CHECK_TYPE(x.defined() && at::isFloatingType(x.scalar_type()), where, ": ", arg,
+                     " must be a floating-point tensor (N, D)");
+  BULWARK_CHECK_SHAPE(x.dim() == 2 && x.size(0) >= 1 && x.size(1) >= 1, where, ": ", arg,
+                      " must have shape (N, D) with N >= 1, got ", x.sizes());
+  BULWARK_CHECK_SHAPE(dim <= 0 || x.size(1) == dim, where, ": ", arg, " have D = ", x.size(1),
+                      " but the detector was fitted on D = ", dim);
+  at::NoGradGuard no_grad;
+  const auto [lo, hi] = at::aminmax(x.detach());
+  BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where, ": ", arg,
+                " contain NaN or +-inf");
+}
+
+void check_last_layer(const at::Tensor& weight, const at::Tensor& bias, const char* where) {
+  check_matrix(weight, where, "weight");
+  BULWARK_CHECK_SHAPE(weight.size(0) >= 2, where, ": weight must be (K, D) with K >= 2 classes, got ",
+                      weight.sizes());
+  BULWARK_CHECK_TYPE(bias.defined() && at::isFloatingType(bias.scalar_type()), where,
+                     ": bias must be a floating-point tensor (K,)");
+  BULWARK_CHECK_SHAPE(bias.dim() == 1 && bias.size(0) == weight.size(0), where, ": bias must have shape (K,) = (",
+                      weight.size(0), ",), got ", bias.sizes());
+  check_matrix(bias.unsqueeze(0), where, "bias");
+}
+
+}  // namespace bulwark::ood
