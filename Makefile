@@ -56,6 +56,7 @@ bench: build
 	$(BUILD)/bench/bench_autoattack
 	$(PYTHON) bench/bench_conformal.py
 	$(PYTHON) bench/bench_calibration.py
+	$(PYTHON) bench/bench_ood.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

@@ -175,10 +175,11 @@ class Mahalanobis(_FeatureDetector):
 
 class KNN(_FeatureDetector):
     """Deep k-nearest neighbours (Sun et al. 2022): score = distance from the L2-normalised
-    feature to its k-th nearest L2-normalised training feature. Exact, by blocked GEMMs whose
-    similarity blocks hold at most ``block_elements`` numbers (bounded memory)."""
+    feature to its k-th nearest L2-normalised training feature. Exact, by tiled GEMMs into one
+    reused buffer of at most ``block_elements`` numbers (bounded memory), each input keeping a
+    size-k heap of its largest similarities across tiles."""
 
-    def __init__(self, k=50, normalize=True, block_elements=1 << 23):
+    def __init__(self, k=50, normalize=True, block_elements=1 << 20):
         self._impl = _core.ood.KNN(check_int(k, "KNN", "k", low=1), check_bool(normalize, "KNN", "normalize"),
                                    check_int(block_elements, "KNN", "block_elements", low=1))
 

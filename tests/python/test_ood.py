@@ -70,7 +70,7 @@ def test_logit_detectors_formulas():
 def test_knn_is_exact():
     g = torch.Generator().manual_seed(1)
     train, test = torch.randn(1000, 16, generator=g), torch.randn(300, 16, generator=g)
-    knn = ood.KNN(k=10, block_elements=5000).fit(train)
+    knn = ood.KNN(k=10, block_elements=5000).fit(train)  # many tiles, a ragged last one
     a, b = torch.nn.functional.normalize(train, dim=1), torch.nn.functional.normalize(test, dim=1)
     expected = torch.cdist(b.double(), a.double()).topk(10, dim=1, largest=False).values[:, -1]
     torch.testing.assert_close(knn.score(test).double(), expected, atol=1e-5, rtol=0)

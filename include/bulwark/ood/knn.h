@@ -1,11 +1,12 @@
 #pragma once
 // Deep nearest-neighbour detector (Sun, Ming, Zhu & Li 2022): the bank is the L2-normalised
 // training features; outlier score = the Euclidean distance from the L2-normalised input to its
-// k-th nearest bank vector. Exact: for unit vectors |u - v|^2 = 2 - 2 u.v, so each block of
-// inputs meets the whole bank in one GEMM of similarities, and the k-th largest similarity of
-// each row is found by a bounded min-heap scan (OpenMP over rows; ~N compares per row, heap
-// updates only for the few candidates above the current k-th). A block's similarity matrix
-// holds at most block_elements numbers, so memory stays bounded whatever M and N are.
+// k-th nearest bank vector. Exact: for unit vectors |u - v|^2 = 2 - 2 u.v, so the inputs meet
+// the bank in tiles of (up to 256 inputs) x (bank vectors) similarities computed by GEMM into one
+// reused buffer of at most block_elements numbers, and each input keeps a size-k min-heap of its
+// largest similarities across tiles (OpenMP over inputs; runs of values that cannot enter the
+// heap are skipped after one vectorised count). Memory is bounded whatever M and N are, and
+// each tile is consumed while it is still in cache.
 // The bank keeps the dtype of the fit's features (float32 features: float32 GEMM).
 
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace bulwark::ood {
 
 class KNN : public FeatureDetector {
  public:
-  explicit KNN(int64_t k = 50, bool normalize = true, int64_t block_elements = int64_t{1} << 23);
+  explicit KNN(int64_t k = 50, bool normalize = true, int64_t block_elements = int64_t{1} << 20);
   std::string kind() const override { return "KNN"; }
   KNN& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;  // labels unused
   at::Tensor score(const at::Tensor& features) const override;
