@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import bulwark as bw
+from _timing import alternate
 
 
 def torch_temperature(z, y, tol=1e-10, max_iter=100):
@@ -59,19 +60,6 @@ def torch_ece(z, y, bins=15):
     a = torch.zeros(bins, dtype=torch.float64).index_add_(0, idx, correct)
     m = n > 0
     return ((a[m] - c[m]).abs() / len(y)).sum().item()
-
-
-def alternate(ours, theirs, reps):
-    """(median s of ours, median s of theirs, our value, their value), timed alternately."""
-    tb, tt = [], []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        vb = ours()
-        tb.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        vt = theirs()
-        tt.append(time.perf_counter() - t0)
-    return float(np.median(tb)), float(np.median(tt)), vb, vt
 
 
 def torch_affine(x, y, penalty, max_iter, lr=1.0):

@@ -9,24 +9,11 @@ run (timed alternately, median of reps):
 Usage: bench_ood.py [reps=3]"""
 
 import sys
-import time
 
-import numpy as np
 import torch
 
 import bulwark as bw
-
-
-def alternate(ours, theirs, reps):
-    tb, tt = [], []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        vb = ours()
-        tb.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        vt = theirs()
-        tt.append(time.perf_counter() - t0)
-    return float(np.median(tb)), float(np.median(tt)), vb, vt
+from _timing import alternate
 
 
 def torch_knn(train, test, k, block_rows=167):

@@ -2,6 +2,7 @@
 results back in the type given. Every message names the function and the argument."""
 
 import numbers
+import os
 
 import numpy as np
 import torch
@@ -99,3 +100,10 @@ def check_bounds(bounds, fn, name="bounds"):
 def kwargs_repr(obj, names):
     args = ", ".join(f"{n}={getattr(obj, n)!r}" for n in names)
     return f"{type(obj).__name__}({args})"
+
+
+def check_path(p, fn, name="path"):
+    """A str or os.PathLike, as a str."""
+    if not isinstance(p, (str, os.PathLike)):
+        raise TypeError(f"{fn}: {name} must be a str or os.PathLike, got {_type_name(p)}")
+    return os.fspath(p)

@@ -13,23 +13,18 @@ Every calibrator: ``fit(scores, labels)`` returns self; ``predict_proba``; ``sav
 another K, NaN/Inf, bad labels or an unfitted calibrator raise ``ValueError``/``TypeError``.
 """
 
-import os
-
 from . import _core
-from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real
+from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_path, check_real
+from ._saved import SavedObject
 
 __all__ = ["TemperatureScaling", "VectorScaling", "MatrixScaling", "DirichletCalibration",
            "HistogramBinning", "IsotonicCalibration", "PlattScaling", "BetaCalibration", "load"]
 
 
-def _path(p, fn):
-    if not isinstance(p, (str, os.PathLike)):
-        raise TypeError(f"{fn}: path must be a str or os.PathLike, got {type(p).__name__}")
-    return os.fspath(p)
-
-
-class _Calibrator:
+class _Calibrator(SavedObject):
     """What every calibrator shares; ``_impl`` is the C++ object."""
+
+    _load_impl = staticmethod(lambda path: _core.calibration.load_calibrator(path))
 
     def fit(self, scores, labels):
         fn = f"{type(self).__name__}.fit"
@@ -44,29 +39,6 @@ class _Calibrator:
     @property
     def fitted(self):
         return self._impl.fitted
-
-    def save(self, path):
-        """A small JSON file, readable from C++ (``bulwark::calibration::load_calibrator``)."""
-        self._impl.save(_path(path, f"{type(self).__name__}.save"))
-
-    @classmethod
-    def load(cls, path):
-        """The calibrator saved at ``path``; ``ValueError`` if the file holds another kind."""
-        impl = _core.calibration.load_calibrator(_path(path, f"{cls.__name__}.load"))
-        if impl.kind != cls.__name__:
-            raise ValueError(f"{cls.__name__}.load: {os.fspath(path)} holds a {impl.kind}, "
-                             f"not a {cls.__name__}")
-        return cls._wrap(impl)
-
-    @classmethod
-    def _wrap(cls, impl):
-        self = cls.__new__(cls)
-        self._impl = impl
-        self._restore()
-        return self
-
-    def _restore(self):
-        """Sets the constructor's attributes from a loaded ``_impl``."""
 
     def _transform(self, scores):
         s, was_numpy = as_tensor(scores, f"{type(self).__name__}.transform", "scores")
@@ -300,5 +272,5 @@ _KINDS = {cls.__name__: cls for cls in (TemperatureScaling, VectorScaling, Matri
 
 def load(path):
     """Whichever calibrator the file at ``path`` holds."""
-    impl = _core.calibration.load_calibrator(_path(path, "calibration.load"))
+    impl = _core.calibration.load_calibrator(check_path(path, "calibration.load"))
     return _KINDS[impl.kind]._wrap(impl)

@@ -26,8 +26,8 @@ the probability ranked before y, u the sample's uniform, u = 1 when not randomis
 import torch
 
 from . import _core
-from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed,
-                       check_str, kwargs_repr)
+from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_path, check_real,
+                       check_seed, check_str, kwargs_repr)
 
 __all__ = ["SplitConformal", "ClassConditionalConformal", "tune_raps", "coverage", "set_size",
            "size_stratified_coverage", "class_conditional_coverage", "coverage_under_attack",
@@ -89,19 +89,12 @@ class SplitConformal:
     def save(self, path):
         """Writes the fitted predictor to a small JSON file (readable from C++,
         ``bulwark::conformal::SplitConformal::load``)."""
-        import os
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"{type(self).__name__}.save: path must be a str or os.PathLike, got "
-                            f"{type(path).__name__}")
-        self._impl.save(os.fspath(path))
+        self._impl.save(check_path(path, f"{type(self).__name__}.save"))
 
     @staticmethod
     def load(path):
         """A predictor saved by :meth:`save` (either class)."""
-        import os
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
-        impl = _core.conformal.SplitConformal.load(os.fspath(path))
+        impl = _core.conformal.SplitConformal.load(check_path(path, "load"))
         cls = ClassConditionalConformal if isinstance(impl, _core.conformal.ClassConditionalConformal) \
             else SplitConformal
         self = cls.__new__(cls)

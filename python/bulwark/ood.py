@@ -17,41 +17,21 @@ that C++ reads with ``bulwark::ood::load_detector`` (``save``, ``Class.load``, `
 Inputs: torch tensors or numpy arrays; scores come back in the type given.
 """
 
-import os
 import warnings
 
 import torch
 
 from . import _core
-from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_str
+from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_path, check_real,
+                       check_str)
+from ._saved import SavedObject
 
 __all__ = ["MSP", "MaxLogit", "Energy", "Entropy", "ODIN", "Mahalanobis", "KNN", "ViM", "ReAct",
            "load", "auroc", "aupr_in", "aupr_out", "fpr_at_tpr", "evaluate"]
 
 
-def _path(p, fn):
-    if not isinstance(p, (str, os.PathLike)):
-        raise TypeError(f"{fn}: path must be a str or os.PathLike, got {type(p).__name__}")
-    return os.fspath(p)
-
-
-class _Detector:
-    def save(self, path):
-        """One JSON file, readable from C++ (``bulwark::ood::load_detector``)."""
-        self._impl.save(_path(path, f"{type(self).__name__}.save"))
-
-    @classmethod
-    def load(cls, path):
-        impl = _core.ood.load_detector(_path(path, f"{cls.__name__}.load"))
-        if impl.kind != cls.__name__:
-            raise ValueError(f"{cls.__name__}.load: {os.fspath(path)} holds a {impl.kind}, not a {cls.__name__}")
-        return cls._wrap(impl)
-
-    @classmethod
-    def _wrap(cls, impl):
-        self = cls.__new__(cls)
-        self._impl = impl
-        return self
+class _Detector(SavedObject):
+    _load_impl = staticmethod(lambda path: _core.ood.load_detector(path))
 
     @property
     def fitted(self):
@@ -234,7 +214,7 @@ _KINDS = {c.__name__: c for c in (MSP, MaxLogit, Energy, Entropy, ODIN, Mahalano
 
 def load(path):
     """Whichever detector the file at ``path`` holds."""
-    impl = _core.ood.load_detector(_path(path, "ood.load"))
+    impl = _core.ood.load_detector(check_path(path, "ood.load"))
     return _KINDS[impl.kind]._wrap(impl)
 
 
