@@ -50,6 +50,7 @@ def main():
         "KNN (k=50)": ood.KNN(k=50).fit(f_train),
         "ViM": ood.ViM(w, b).fit(f_train),
         "ReAct (p90) + Energy": ood.ReAct(w, b, percentile=90).fit(f_train),
+        "GradNorm": ood.GradNorm(w, b),
     }
     logit_detectors = {"MSP": ood.MSP(), "MaxLogit": ood.MaxLogit(), "Energy": ood.Energy(),
                        "Entropy": ood.Entropy()}

@@ -3,6 +3,7 @@
 
 #include <bulwark/version.h>
 
+#include <bulwark/core/base64.h>
 #include <bulwark/core/bounds.h>
 #include <bulwark/core/classifier.h>
 #include <bulwark/core/error.h>
@@ -12,7 +13,9 @@
 #include <bulwark/core/progress.h>
 #include <bulwark/core/random.h>
 #include <bulwark/core/runtime.h>
+#include <bulwark/core/saved_object.h>
 #include <bulwark/core/scoped_eval.h>
+#include <bulwark/core/tensor_codec.h>
 #include <bulwark/core/torchscript_classifier.h>
 
 #include <bulwark/ops/ball_sampling.h>
@@ -45,6 +48,16 @@
 
 #include <bulwark/optim/lbfgs.h>
 #include <bulwark/optim/newton.h>
+
+#include <bulwark/metrics/ood_metrics.h>
+#include <bulwark/ood/detector.h>
+#include <bulwark/ood/gradnorm.h>
+#include <bulwark/ood/knn.h>
+#include <bulwark/ood/logit_detectors.h>
+#include <bulwark/ood/mahalanobis.h>
+#include <bulwark/ood/odin.h>
+#include <bulwark/ood/react.h>
+#include <bulwark/ood/vim.h>
 
 #include <bulwark/conformal/class_conditional.h>
 #include <bulwark/conformal/metrics.h>

@@ -27,7 +27,7 @@ from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_
 from ._saved import SavedObject
 
 __all__ = ["MSP", "MaxLogit", "Energy", "Entropy", "ODIN", "Mahalanobis", "KNN", "ViM", "ReAct",
-           "load", "auroc", "aupr_in", "aupr_out", "fpr_at_tpr", "evaluate"]
+           "GradNorm", "load", "auroc", "aupr_in", "aupr_out", "fpr_at_tpr", "evaluate"]
 
 
 class _Detector(SavedObject):
@@ -209,7 +209,20 @@ class ReAct(_FeatureDetector):
         return self._impl.threshold
 
 
-_KINDS = {c.__name__: c for c in (MSP, MaxLogit, Energy, Entropy, ODIN, Mahalanobis, KNN, ViM, ReAct)}
+class GradNorm(_FeatureDetector):
+    """GradNorm (Huang et al. 2021) with the last layer ``logits = W f + b``: the L1 norm of the
+    gradient w.r.t. ``W`` of the KL divergence from uniform to ``softmax(z / T)``, which is the
+    outer product ``(p - 1/K) f' / T``, so exactly ``sum_k |p_k - 1/K| * sum_d |f_d| / T`` (no
+    backward pass). Outlier score: minus the norm. Nothing to fit (``fit`` checks D)."""
+
+    def __init__(self, weight, bias, temperature=1.0):
+        w, b = _last_layer("GradNorm", weight, bias)
+        self._impl = _core.ood.GradNorm(w, b, check_real(temperature, "GradNorm", "temperature", low=0,
+                                                         low_inclusive=False))
+
+
+_KINDS = {c.__name__: c for c in (MSP, MaxLogit, Energy, Entropy, ODIN, Mahalanobis, KNN, ViM, ReAct,
+                                  GradNorm)}
 
 
 def load(path):

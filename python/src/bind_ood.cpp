@@ -3,6 +3,7 @@
 
 #include <bulwark/metrics/ood_metrics.h>
 #include <bulwark/ood/detector.h>
+#include <bulwark/ood/gradnorm.h>
 #include <bulwark/ood/knn.h>
 #include <bulwark/ood/logit_detectors.h>
 #include <bulwark/ood/mahalanobis.h>
@@ -65,6 +66,9 @@ void bind_ood(py::module_& m) {
       .def(py::init<const at::Tensor&, const at::Tensor&, double, double>(), py::arg("weight"), py::arg("bias"),
            py::arg("percentile"), py::arg("temperature"))
       .def_property_readonly("threshold", &ReAct::threshold);
+  py::class_<GradNorm, FeatureDetector, std::shared_ptr<GradNorm>>(o, "GradNorm")
+      .def(py::init<const at::Tensor&, const at::Tensor&, double>(), py::arg("weight"), py::arg("bias"),
+           py::arg("temperature"));
 
   o.def("ood_metrics", [](const at::Tensor& id, const at::Tensor& ood, double tpr, bool in_positive) {
     metrics::OODMetrics r;

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/ood/gradnorm.h>
 #include <bulwark/ood/knn.h>
 #include <bulwark/ood/logit_detectors.h>
 #include <bulwark/ood/mahalanobis.h>
@@ -30,6 +31,7 @@ const std::map<std::string, std::function<std::unique_ptr<Detector>()>>& registr
       {"KNN", [] { return std::make_unique<KNN>(); }},
       {"ViM", [] { return std::make_unique<ViM>(); }},
       {"ReAct", [] { return std::make_unique<ReAct>(); }},
+      {"GradNorm", [] { return std::make_unique<GradNorm>(); }},
   };
   return kinds;
 }

@@ -14,6 +14,7 @@
 #include <bulwark/core/tensor_codec.h>
 #include <bulwark/metrics/ood_metrics.h>
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/ood/gradnorm.h>
 #include <bulwark/ood/knn.h>
 #include <bulwark/ood/logit_detectors.h>
 #include <bulwark/ood/mahalanobis.h>
@@ -165,6 +166,7 @@ TEST_CASE("Every detector round-trips through its file; tensors through the code
   fitted.push_back(std::make_unique<ood::KNN>(5));
   fitted.push_back(std::make_unique<ood::ViM>(w, b, 6));
   fitted.push_back(std::make_unique<ood::ReAct>(w, b, 85));
+  fitted.push_back(std::make_unique<ood::GradNorm>(w, b, 2.0));
   for (auto& d : fitted) {
     INFO(d->kind());
     d->fit(f, y);

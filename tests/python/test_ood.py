@@ -161,6 +161,7 @@ def test_classifier_features_and_odin(fashion):
     (lambda w, b: ood.ODIN(10, 0.01), "none"),
     (lambda w, b: ood.Mahalanobis(), "labels"), (lambda w, b: ood.KNN(k=3), "features"),
     (lambda w, b: ood.ViM(w, b), "features"), (lambda w, b: ood.ReAct(w, b, 80), "features"),
+    (lambda w, b: ood.GradNorm(w, b, 2.0), "features"),
 ])
 def test_save_load(tmp_path, make, needs):
     g = torch.Generator().manual_seed(7)
@@ -213,3 +214,22 @@ def test_bad_input():
         ood.auroc(np.ones(0), np.ones(1))
     with pytest.raises(TypeError, match="k must be an int"):
         ood.KNN(k=2.5)
+
+
+def test_gradnorm_equals_the_autograd_gradient_norm():
+    """The official recipe: backpropagate the KL to uniform, L1 norm of the last layer's grad."""
+    g = torch.Generator().manual_seed(8)
+    fc = torch.nn.Linear(12, 5).double()
+    f = torch.relu(torch.randn(6, 12, generator=g, dtype=torch.float64))
+    gn = ood.GradNorm(fc.weight, fc.bias, temperature=2.0)
+    expected = []
+    for i in range(len(f)):
+        fc.zero_grad()
+        out = fc(f[i:i + 1])
+        loss = torch.sum(-torch.ones_like(out) / 5 * torch.log_softmax(out / 2.0, dim=-1))
+        loss.backward()
+        expected.append(-fc.weight.grad.abs().sum().item())
+    torch.testing.assert_close(gn.score(f), torch.tensor(expected, dtype=torch.float64))
+    assert gn.fit(f) is gn
+    with pytest.raises(ValueError, match="fitted on D = 12"):
+        gn.score(torch.randn(2, 11))

@@ -7,7 +7,7 @@
 // Three families, by what they need:
 //   LogitDetector    score(logits)                           MSP, MaxLogit, Energy, Entropy
 //   FeatureDetector  fit(train features[, labels]) / score(features)
-//                                                             Mahalanobis, KNN, ViM, ReAct
+//                                                             Mahalanobis, KNN, ViM, ReAct, GradNorm
 //   ODIN             score(classifier, x): gradients through the model.
 // Every detector saves to one self-describing JSON file readable from C++:
 //   {"format": "bulwark.ood_detector", "version": 1, "kind": "KNN", ...}

@@ -1,0 +1,32 @@
+#pragma once
+// GradNorm (Huang, Geng & Li 2021): the L1 norm of the gradient, with respect to the last
+// layer's weights, of the KL divergence between the uniform distribution and the softmax
+// (temperature T); in-distribution inputs have larger gradients. With logits z = W f + b the
+// gradient of sum_k -(1/K) log softmax(z / T)_k w.r.t. W is (p - 1/K) f' / T, an outer product,
+// so its L1 norm is exact in closed form: (1/T) sum_k |p_k - 1/K| * sum_d |f_d| — no backward
+// pass, batched. Outlier score = minus that norm. Needs the last layer; nothing to fit.
+
+#include <string>
+
+#include <bulwark/ood/detector.h>
+
+namespace bulwark::ood {
+
+class GradNorm : public FeatureDetector {
+ public:
+  GradNorm() = default;
+  GradNorm(const at::Tensor& weight, const at::Tensor& bias, double temperature = 1);
+  std::string kind() const override { return "GradNorm"; }
+  // Nothing to learn: checks the features' dimension and returns *this.
+  GradNorm& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;
+  at::Tensor score(const at::Tensor& features) const override;
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
+  static GradNorm load(const std::string& path) { return load_as<GradNorm>(path); }
+
+ private:
+  at::Tensor weight_, bias_;  // float64
+  double temperature_ = 1;
+};
+
+}  // namespace bulwark::ood
