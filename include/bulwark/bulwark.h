@@ -39,6 +39,8 @@
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
 
+#include <bulwark/defenses/randomized_smoothing.h>
+
 #include <bulwark/calibration/binary_calibrators.h>
 #include <bulwark/calibration/binning_calibrators.h>
 #include <bulwark/calibration/calibrator.h>
@@ -49,6 +51,7 @@
 #include <bulwark/optim/lbfgs.h>
 #include <bulwark/optim/newton.h>
 
+#include <bulwark/metrics/binomial.h>
 #include <bulwark/metrics/ood_metrics.h>
 #include <bulwark/ood/detector.h>
 #include <bulwark/ood/gradnorm.h>

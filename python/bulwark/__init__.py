@@ -27,7 +27,7 @@ from ._core import (
 )
 from ._random import get_seed, seed
 from .classifier import Classifier
-from . import attacks, calibration, conformal, data, metrics, models, ood, ops, plot, text
+from . import attacks, calibration, conformal, data, defenses, metrics, models, ood, ops, plot, text
 
 __version__ = _core.__version__
 
@@ -36,7 +36,7 @@ if _os.environ.get("BULWARK_TUNE_MALLOC", "1") != "0":
     _core.tune_malloc()
 
 __all__ = [
-    "__version__", "seed", "get_seed", "Classifier", "attacks", "calibration", "conformal", "data",
+    "__version__", "seed", "get_seed", "Classifier", "attacks", "calibration", "conformal", "data", "defenses",
     "metrics", "models", "ood", "ops", "plot", "text",
     "Error", "InvalidArgumentError", "ShapeError", "NotFittedError", "FormatError",
     "ArgumentTypeError", "FileError", "InternalError",

@@ -22,7 +22,8 @@ log-loss, ``brier`` is ``mean (p - y)^2``.
 from . import _core
 from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real
 
-__all__ = ["ece", "adaptive_ece", "mce", "classwise_ece", "nll", "brier", "reliability_curve"]
+__all__ = ["ece", "adaptive_ece", "mce", "classwise_ece", "nll", "brier", "reliability_curve",
+           "clopper_pearson"]
 
 
 def _args(fn, scores, labels, logits):
@@ -69,3 +70,14 @@ def reliability_curve(scores, labels, bins=15, equal_mass=False, logits=False):
         check_bool(equal_mass, "reliability_curve", "equal_mass"))
     return {k: back(v, was_numpy) for k, v in
             (("confidence", conf), ("accuracy", acc), ("count", count), ("edges", edges))}
+
+
+def clopper_pearson(k, n, alpha=0.05):
+    """Exact (Clopper-Pearson) confidence bounds ``(lower, upper)`` for a binomial proportion
+    after ``k`` successes in ``n`` trials, each one-sided at level ``1 - alpha`` (together a
+    ``1 - 2 alpha`` interval): the ``alpha`` quantile of ``Beta(k, n - k + 1)`` (0 when k = 0)
+    and the ``1 - alpha`` quantile of ``Beta(k + 1, n - k)`` (1 when k = n)."""
+    fn = "clopper_pearson"
+    k, n = check_int(k, fn, "k", low=0), check_int(n, fn, "n", low=1)
+    alpha = check_real(alpha, fn, "alpha", low=0, low_inclusive=False)
+    return _core.metrics.clopper_pearson_lower(k, n, alpha), _core.metrics.clopper_pearson_upper(k, n, alpha)

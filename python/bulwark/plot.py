@@ -3,7 +3,7 @@
 from . import metrics
 from ._convert import check_bool, check_int
 
-__all__ = ["reliability_diagram"]
+__all__ = ["reliability_diagram", "certified_accuracy"]
 
 
 def reliability_diagram(scores, labels, bins=15, logits=False, equal_mass=False, title=None,
@@ -59,4 +59,32 @@ def reliability_diagram(scores, labels, bins=15, logits=False, equal_mass=False,
     bottom.set_xlim(0, 1)
     bottom.set_xlabel("confidence")
     bottom.set_ylabel("count")
+    return fig
+
+
+def certified_accuracy(radii, accuracy, label=None, ax=None):
+    """Certified accuracy against the L2 radius (``bw.defenses.certified_accuracy``'s output):
+    a step curve, accuracy in [0, 1]. ``ax``: an axes to draw into (several curves on one);
+    by default a new figure. Returns the figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    def arr(v):
+        return v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
+
+    r, a = arr(radii).astype(float), arr(accuracy).astype(float)
+    if r.shape != a.shape or r.ndim != 1:
+        raise ValueError(f"certified_accuracy: radii and accuracy must be (R,) of one length, got "
+                         f"{r.shape} and {a.shape}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    else:
+        fig = ax.figure
+    ax.step(r, a, where="post", label=label)
+    ax.set_xlabel("L2 radius")
+    ax.set_ylabel("certified accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(left=0)
+    if label is not None:
+        ax.legend(fontsize="small")
     return fig

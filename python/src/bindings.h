@@ -30,5 +30,6 @@ void bind_text(py::module_& m);
 void bind_conformal(py::module_& m);
 void bind_calibration(py::module_& m);
 void bind_ood(py::module_& m);
+void bind_defenses(py::module_& m);
 
 }  // namespace bulwark::python

@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   bind_conformal(m);
   bind_calibration(m);
   bind_ood(m);
+  bind_defenses(m);
 }
