@@ -8,6 +8,8 @@ PACKAGES=(
   # toolchain
   g++ cmake ninja-build ccache make pkg-config
   # C++ libraries
+  # (libboost-program-options-dev pulls libboost1.74-dev: the Boost.Math headers used for
+  # exact beta/binomial/normal quantiles)
   libtorch-dev libeigen3-dev xtensor-dev libboost-program-options-dev
   pybind11-dev catch2 zlib1g-dev
   # optimized BLAS: without it torch and numpy run on the reference BLAS (10-20x slower here)
@@ -15,6 +17,7 @@ PACKAGES=(
   # Python (Debian's /usr/bin/python3 owns these)
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-torch python3-numpy python3-pybind11 python3-pytest
+  # (python3-sklearn pulls python3-scipy, which the tests use as a reference)
   python3-nbclient python3-ipykernel python3-nbformat python3-matplotlib python3-sklearn
   python3-tqdm python3-ipywidgets
   # data
