@@ -1,4 +1,9 @@
-"""Defenses. So far: certified robustness by randomized smoothing (Cohen et al. 2019).
+"""Defenses: adversarial-training losses for your own training loop, and certified
+robustness by randomized smoothing (Cohen et al. 2019).
+
+    for x, y in loader:                       # your loop, your optimizer
+        loss = bw.defenses.trades_loss(model, x, y, eps=0.1, beta=6.0)
+        opt.zero_grad(); loss.backward(); opt.step()
 
     rs = bw.defenses.RandomizedSmoothing(sigma=0.25, seed=0)
     cert = rs.certify(clf, x, n0=100, n=100_000, alpha=0.001)   # prediction (-1: abstain), radius
@@ -14,10 +19,11 @@ from collections import namedtuple
 import torch
 
 from . import _core
-from ._convert import as_labels, as_tensor, back, check_int, check_real, check_seed
+from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed, check_str
 from ._random import get_seed
 
-__all__ = ["RandomizedSmoothing", "Certificate", "certified_accuracy", "gaussian_augmentation"]
+__all__ = ["pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "RandomizedSmoothing", "Certificate",
+           "certified_accuracy", "gaussian_augmentation"]
 
 Certificate = namedtuple("Certificate", ["prediction", "radius", "p_lower"])
 Certificate.__doc__ = """CERTIFY's answer per input: ``prediction`` (int64, -1 = abstain),
@@ -28,6 +34,100 @@ lower bound on the top class's probability under noise)."""
 def _classifier(model):
     from .classifier import Classifier
     return model if isinstance(model, Classifier) else Classifier(model)
+
+
+# -- adversarial-training losses -----------------------------------------------------------
+
+_LOSSES_DOC = """
+    One call per batch inside your own training loop; returns a scalar loss whose graph reaches
+    ``model``'s parameters (``loss.backward()``, then your optimizer step). ``model``: the
+    ``nn.Module`` being trained (or any callable), in the mode you set (``model.train()``) for
+    the training forward. The attack queries it through a ``bw.Classifier`` over ``bounds``
+    that runs it in eval mode while crafting when ``eval_while_crafting=True`` (the default and
+    the usual choice: batch-norm layers use and do not update their running statistics on
+    attack iterates, dropout is off; ``False`` crafts in the caller's mode, as Madry et al.'s
+    code did). Crafting never changes the model. ``seed``: the attack's random start; default
+    a draw from torch's global generator, so ``torch.manual_seed`` makes training reproducible.
+    ``return_adv=True`` returns ``(loss, x_adv, logits_adv)``.
+"""
+
+
+def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed):
+    from .classifier import Classifier
+    if isinstance(model, Classifier):
+        raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
+    if not callable(model):
+        raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
+    crafter = Classifier(model, bounds=bounds, eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
+    xt, _ = as_tensor(x, fn, "x")
+    yt = as_labels(y, fn, "y", device=xt.device)
+    eps = check_real(eps, fn, "eps", low=0, low_inclusive=False)
+    seed = check_seed(seed, fn, allow_none=True)
+    if seed is None:
+        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+    return crafter._impl, xt, yt, eps, seed
+
+
+def _result(out, return_adv):
+    return out if return_adv else out[0]
+
+
+def pgd_at_loss(model, x, y, eps, steps=10, step_size=None, norm="linf", random_start=True, bounds=(0.0, 1.0),
+                eval_while_crafting=True, seed=None, return_adv=False):
+    """PGD adversarial training (Madry et al. 2018): ``CE(model(x'), y)`` with ``x'`` from PGD
+    maximising the cross-entropy in the ``norm`` ball of radius ``eps`` (``steps`` steps of
+    ``step_size``, default ``2.5 eps / steps``, uniform random start)."""
+    fn = "pgd_at_loss"
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
+    out = _core.defenses.pgd_at_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
+                                     check_int(steps, fn, "steps", low=1), step_size,
+                                     check_bool(random_start, fn, "random_start"), seed)
+    return _result(out, return_adv)
+
+
+def fast_at_loss(model, x, y, eps, step_size=None, bounds=(0.0, 1.0), eval_while_crafting=True, seed=None,
+                 return_adv=False):
+    """Fast adversarial training (Wong, Rice & Kolter 2020): ``CE(model(x'), y)`` with ``x'`` one
+    FGSM step of ``step_size`` (default ``1.25 eps``) from a uniform random start in the L-inf
+    ball, projected back."""
+    fn = "fast_at_loss"
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
+    return _result(_core.defenses.fast_at_loss(crafter, model, xt, yt, eps, step_size, seed), return_adv)
+
+
+def trades_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, bounds=(0.0, 1.0),
+                eval_while_crafting=True, seed=None, return_adv=False):
+    """TRADES (Zhang et al. 2019): ``CE(model(x), y) + beta * mean_i KL(p(x_i) || p(x'_i))`` with
+    ``x'`` maximising that KL by L-inf PGD (``steps`` sign steps of ``step_size``, default
+    ``eps / 4``) from ``x + 0.001 N(0, I)``, as the authors' code."""
+    fn = "trades_loss"
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
+    out = _core.defenses.trades_loss(crafter, model, xt, yt, eps, check_int(steps, fn, "steps", low=1), step_size,
+                                     check_real(beta, fn, "beta", low=0), seed)
+    return _result(out, return_adv)
+
+
+def mart_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, norm="linf", random_start=True,
+              bounds=(0.0, 1.0), eval_while_crafting=True, seed=None, return_adv=False):
+    """MART (Wang et al. 2020): ``CE(f(x'), y) - log(1.0001 - p_{y'}(x') + 1e-12) + beta *
+    mean_i KL(p(x_i) || p(x'_i)) (1.0000001 - p_y(x_i))`` with ``y'`` the most likely wrong
+    class at ``x'``, and ``x'`` from PGD on the cross-entropy (the authors' code, guards
+    included)."""
+    fn = "mart_loss"
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
+    out = _core.defenses.mart_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
+                                   check_int(steps, fn, "steps", low=1), step_size,
+                                   check_bool(random_start, fn, "random_start"), seed,
+                                   check_real(beta, fn, "beta", low=0))
+    return _result(out, return_adv)
+
+
+for _f in (pgd_at_loss, fast_at_loss, trades_loss, mart_loss):
+    _f.__doc__ += _LOSSES_DOC
 
 
 class RandomizedSmoothing:

@@ -1,8 +1,11 @@
 #include <torch/extension.h>
+#include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
 #include <bulwark/core/random.h>
+#include <bulwark/defenses/adversarial_losses.h>
 #include <bulwark/defenses/randomized_smoothing.h>
+#include <bulwark/ops/norm.h>
 #include <bulwark/metrics/binomial.h>
 
 #include "bindings.h"
@@ -35,6 +38,70 @@ void bind_defenses(py::module_& m) {
                                  const at::Tensor& radii) {
     return defenses::certified_accuracy({prediction, radius, at::Tensor()}, labels, radii);
   }, py::arg("prediction"), py::arg("radius"), py::arg("labels"), py::arg("radii"));
+
+  // Adversarial-training losses: forward is the Python training forward (the GIL is taken
+  // back whenever C++ calls it); the result keeps its autograd graph.
+  auto tuple_of = [](const defenses::AdversarialLoss& r) { return py::make_tuple(r.loss, r.x_adv, r.logits_adv); };
+  auto pgd_options = [](double eps, const std::string& norm, int64_t steps, std::optional<double> step_size,
+                        bool random_start, std::optional<uint64_t> seed, const char* who) {
+    attacks::PGDOptions o;
+    o.eps = eps;
+    o.norm = ops::parse_norm(norm, (std::string(who) + ": norm").c_str());
+    o.steps = steps;
+    o.step_size = step_size;
+    o.random_start = random_start;
+    o.seed = seed;
+    return o;
+  };
+  d.def("pgd_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                           const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
+                           std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed) {
+    defenses::AdversarialLoss r;
+    {
+      py::gil_scoped_release nogil;
+      r = defenses::pgd_at_loss(crafter, forward, x, y,
+                                pgd_options(eps, norm, steps, step_size, random_start, seed, "pgd_at_loss"));
+    }
+    return tuple_of(r);
+  });
+  d.def("mart_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                         const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
+                         std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed,
+                         double beta) {
+    defenses::AdversarialLoss r;
+    {
+      py::gil_scoped_release nogil;
+      r = defenses::mart_loss(crafter, forward, x, y,
+                              pgd_options(eps, norm, steps, step_size, random_start, seed, "mart_loss"), beta);
+    }
+    return tuple_of(r);
+  });
+  d.def("fast_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                            const at::Tensor& y, double eps, std::optional<double> step_size,
+                            std::optional<uint64_t> seed) {
+    defenses::AdversarialLoss r;
+    {
+      py::gil_scoped_release nogil;
+      r = defenses::fast_at_loss(crafter, forward, x, y, eps, step_size, seed);
+    }
+    return tuple_of(r);
+  });
+  d.def("trades_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                           const at::Tensor& y, double eps, int64_t steps, std::optional<double> step_size,
+                           double beta, std::optional<uint64_t> seed) {
+    defenses::TradesOptions o;
+    o.eps = eps;
+    o.steps = steps;
+    o.step_size = step_size;
+    o.beta = beta;
+    o.seed = seed;
+    defenses::AdversarialLoss r;
+    {
+      py::gil_scoped_release nogil;
+      r = defenses::trades_loss(crafter, forward, x, y, o);
+    }
+    return tuple_of(r);
+  });
 
   py::module_ mt = m.attr("metrics").cast<py::module_>();
   mt.def("clopper_pearson_lower", &metrics::clopper_pearson_lower, py::arg("k"), py::arg("n"), py::arg("alpha"));
