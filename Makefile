@@ -57,6 +57,7 @@ bench: build
 	$(PYTHON) bench/bench_conformal.py
 	$(PYTHON) bench/bench_calibration.py
 	$(PYTHON) bench/bench_ood.py
+	$(PYTHON) bench/bench_malloc.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

@@ -28,8 +28,7 @@ bool tune_malloc() {
 #ifdef __GLIBC__
   // 32 MiB is glibc's ceiling for M_MMAP_THRESHOLD on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX), so
   // blocks above it would still be mmap'd and page-faulted in on every allocation: no mmap at
-  // all (M_MMAP_MAX = 0) keeps them in the heap for reuse too (a FashionCNN forward of 1,000
-  // images: 690 -> 3,070 images/s here).
+  // all (M_MMAP_MAX = 0) keeps them in the heap for reuse too (bench/bench_malloc.py).
   const int mmap_ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   const int mmap_max_ok = mallopt(M_MMAP_MAX, 0);
   const int trim_ok = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);

@@ -15,7 +15,7 @@ int configure_threads();
 // glibc returns every large free()d block to the OS, so each PGD step page-faults its
 // activations back in (measured 2.3x slower). Raise the mmap threshold to its maximum, serve
 // even larger blocks from the heap (M_MMAP_MAX = 0: glibc caps the threshold at 32 MiB, and a
-// batch of 1,000 FashionCNN activations is 100 MB; forwards ran 4.5x faster), and stop
+// batch of 1,000 FashionCNN activations is 100 MB; bench/bench_malloc.py), and stop
 // trimming, so freed activations are reused. Returns false if mallopt refused.
 bool tune_malloc();
 
