@@ -58,6 +58,7 @@ bench: build
 	$(PYTHON) bench/bench_calibration.py
 	$(PYTHON) bench/bench_ood.py
 	$(PYTHON) bench/bench_malloc.py
+	$(PYTHON) bench/bench_adversarial_training.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

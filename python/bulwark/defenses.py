@@ -20,9 +20,10 @@ import torch
 
 from . import _core
 from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed, check_str
+from ._adversarial_trainer import AdversarialTrainer, _crafting_module
 from ._random import get_seed
 
-__all__ = ["pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "RandomizedSmoothing", "Certificate",
+__all__ = ["AdversarialTrainer", "pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "RandomizedSmoothing", "Certificate",
            "certified_accuracy", "gaussian_augmentation"]
 
 Certificate = namedtuple("Certificate", ["prediction", "radius", "p_lower"])
@@ -46,7 +47,9 @@ _LOSSES_DOC = """
     that runs it in eval mode while crafting when ``eval_while_crafting=True`` (the default and
     the usual choice: batch-norm layers use and do not update their running statistics on
     attack iterates, dropout is off; ``False`` crafts in the caller's mode, as Madry et al.'s
-    code did). Crafting never changes the model. ``seed``: the attack's random start; default
+    code did). Crafting never changes the model. Under ``DistributedDataParallel`` pass the DDP
+    module: the attack queries the wrapped module (no gradient synchronisation while crafting)
+    and the training forward goes through DDP, so the gradients are all-reduced as usual. ``seed``: the attack's random start; default
     a draw from torch's global generator, so ``torch.manual_seed`` makes training reproducible.
     ``return_adv=True`` returns ``(loss, x_adv, logits_adv)``.
 """
@@ -58,7 +61,7 @@ def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed):
         raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
     if not callable(model):
         raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
-    crafter = Classifier(model, bounds=bounds, eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
+    crafter = Classifier(_crafting_module(model), bounds=bounds, eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
     xt, _ = as_tensor(x, fn, "x")
     yt = as_labels(y, fn, "y", device=xt.device)
     eps = check_real(eps, fn, "eps", low=0, low_inclusive=False)

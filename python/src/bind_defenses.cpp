@@ -3,7 +3,9 @@
 #include <pybind11/stl.h>
 
 #include <bulwark/core/random.h>
+#include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_losses.h>
+#include <bulwark/defenses/adversarial_trainer.h>
 #include <bulwark/defenses/randomized_smoothing.h>
 #include <bulwark/ops/norm.h>
 #include <bulwark/metrics/binomial.h>
@@ -102,6 +104,80 @@ void bind_defenses(py::module_& m) {
     }
     return tuple_of(r);
   });
+
+  // The adversarial-training loop: C++ runs the epoch (attacks, Free AT's replays, validation);
+  // the Python model, optimizer and DataLoader are called back with the GIL taken.
+  using defenses::EpochRecord;
+  py::class_<EpochRecord>(d, "EpochRecord")
+      .def(py::init<>())
+      .def_readwrite("epoch", &EpochRecord::epoch)
+      .def_readwrite("train_loss", &EpochRecord::train_loss)
+      .def_readwrite("train_accuracy", &EpochRecord::train_accuracy)
+      .def_readwrite("clean_accuracy", &EpochRecord::clean_accuracy)
+      .def_readwrite("robust_accuracy", &EpochRecord::robust_accuracy)
+      .def_readwrite("lr", &EpochRecord::lr)
+      .def_readwrite("seconds", &EpochRecord::seconds);
+  using defenses::AdversarialTrainer;
+  using Begin = std::function<void(uint64_t)>;
+  using Next = std::function<std::optional<std::pair<at::Tensor, at::Tensor>>()>;
+  auto source = [](const Begin& begin, const Next& next, int64_t batches) {
+    return data::FunctionBatches(
+        begin,
+        [next]() -> std::optional<data::Batch> {
+          auto b = next();
+          if (!b) return std::nullopt;
+          return data::Batch{b->first, b->second};
+        },
+        batches);
+  };
+  py::class_<AdversarialTrainer>(d, "AdversarialTrainer")
+      .def(py::init([](Classifier& crafter, const defenses::Forward& forward, std::function<void()> zero_grad,
+                       std::function<void()> step, std::function<void()> end_epoch, std::function<double()> lr,
+                       const std::string& method, double eps, const std::string& norm, int64_t steps,
+                       std::optional<double> step_size, double beta, int64_t replays, int64_t epochs, uint64_t seed,
+                       int64_t val_steps, std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
+             defenses::OptimizerHooks h;
+             h.zero_grad = std::move(zero_grad);
+             h.step = std::move(step);
+             h.end_epoch = std::move(end_epoch);
+             h.lr = std::move(lr);
+             defenses::AdversarialTrainingOptions o;
+             o.method = defenses::parse_training_method(method, "AdversarialTrainer");
+             o.eps = eps;
+             o.norm = ops::parse_norm(norm, "AdversarialTrainer: norm");
+             o.steps = steps;
+             o.step_size = step_size;
+             o.beta = beta;
+             o.replays = replays;
+             o.epochs = epochs;
+             o.seed = seed;
+             o.val_steps = val_steps;
+             o.progress = false;
+             if (on_batch) {
+               o.on_batch = [on_batch](const models::TrainProgress& p) {
+                 on_batch(p.epoch, p.epochs, p.batch, p.batches, p.loss);
+               };
+             }
+             return std::make_unique<AdversarialTrainer>(crafter, forward, std::move(h), std::move(o));
+           }),
+           py::arg("crafter"), py::arg("forward"), py::arg("zero_grad"), py::arg("step"), py::arg("end_epoch"),
+           py::arg("lr"), py::arg("method"), py::arg("eps"), py::arg("norm"), py::arg("steps"), py::arg("step_size"),
+           py::arg("beta"), py::arg("replays"), py::arg("epochs"), py::arg("seed"), py::arg("val_steps"),
+           py::arg("on_batch"), py::keep_alive<1, 2>())
+      .def("train_epoch", [source](AdversarialTrainer& t, const Begin& begin, const Next& next, int64_t batches,
+                                   std::optional<Begin> val_begin, std::optional<Next> val_next, int64_t val_batches) {
+             data::FunctionBatches train = source(begin, next, batches);
+             std::optional<data::FunctionBatches> val;
+             if (val_begin && val_next) val.emplace(source(*val_begin, *val_next, val_batches));
+             py::gil_scoped_release nogil;
+             return t.train_epoch(train, val ? &*val : nullptr);
+           }, py::arg("begin"), py::arg("next"), py::arg("batches"), py::arg("val_begin"), py::arg("val_next"),
+           py::arg("val_batches"))
+      .def("epoch_seed", &AdversarialTrainer::epoch_seed, py::arg("epoch"))
+      .def_property_readonly("epoch", &AdversarialTrainer::epoch)
+      .def_property_readonly("history", &AdversarialTrainer::history)
+      .def("set_history", &AdversarialTrainer::set_history, py::arg("history"))
+      .def_property("free_delta", &AdversarialTrainer::free_delta, &AdversarialTrainer::set_free_delta);
 
   py::module_ mt = m.attr("metrics").cast<py::module_>();
   mt.def("clopper_pearson_lower", &metrics::clopper_pearson_lower, py::arg("k"), py::arg("n"), py::arg("alpha"));
