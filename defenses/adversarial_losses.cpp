@@ -39,12 +39,19 @@ at::Tensor kl_rows(const at::Tensor& log_p, const at::Tensor& log_q) {
 
 AdversarialLoss pgd_at_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
                             const attacks::PGDOptions& attack) {
-  constexpr const char* where = "pgd_at_loss";
-  check_batch(crafter, x, y, where);
   attacks::PGDOptions o = attack;
   o.targeted = false;
   o.loss = losses::Loss::CrossEntropy;
-  const at::Tensor x_adv = attacks::PGD(o)(crafter, x.detach(), y).detach();
+  attacks::PGD pgd(o);
+  return pgd_at_loss(crafter, forward, x, y, pgd);
+}
+
+AdversarialLoss pgd_at_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
+                            attacks::Attack& attack) {
+  constexpr const char* where = "pgd_at_loss";
+  check_batch(crafter, x, y, where);
+  BULWARK_CHECK(!attack.targeted(), where, ": the attack must be untargeted, got ", attack.repr());
+  const at::Tensor x_adv = attack(crafter, x.detach(), y).detach();
   const at::Tensor z = training_logits(forward, x_adv, where);
   return {at::cross_entropy_loss(z, y), x_adv, z};
 }
@@ -102,13 +109,20 @@ AdversarialLoss trades_loss(Classifier& crafter, const Forward& forward, const a
 
 AdversarialLoss mart_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
                           const attacks::PGDOptions& attack, double beta) {
-  constexpr const char* where = "mart_loss";
-  check_batch(crafter, x, y, where);
-  BULWARK_CHECK(std::isfinite(beta) && beta >= 0, where, ": beta must be >= 0, got ", beta);
   attacks::PGDOptions o = attack;
   o.targeted = false;
   o.loss = losses::Loss::CrossEntropy;
-  const at::Tensor x_adv = attacks::PGD(o)(crafter, x.detach(), y).detach();
+  attacks::PGD pgd(o);
+  return mart_loss(crafter, forward, x, y, pgd, beta);
+}
+
+AdversarialLoss mart_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
+                          attacks::Attack& attack, double beta) {
+  constexpr const char* where = "mart_loss";
+  check_batch(crafter, x, y, where);
+  BULWARK_CHECK(std::isfinite(beta) && beta >= 0, where, ": beta must be >= 0, got ", beta);
+  BULWARK_CHECK(!attack.targeted(), where, ": the attack must be untargeted, got ", attack.repr());
+  const at::Tensor x_adv = attack(crafter, x.detach(), y).detach();
   const at::Tensor z_clean = training_logits(forward, x.detach(), where);
   const at::Tensor z_adv = training_logits(forward, x_adv, where);
   const at::Tensor yl = y.to(at::kLong).unsqueeze(1);

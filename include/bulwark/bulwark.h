@@ -39,6 +39,10 @@
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
 
+#include <bulwark/defenses/adversarial_trainer.h>
+#include <bulwark/defenses/free_adversarial_training.h>
+#include <bulwark/defenses/freelb.h>
+#include <bulwark/defenses/optimizer_hooks.h>
 #include <bulwark/defenses/randomized_smoothing.h>
 
 #include <bulwark/calibration/binary_calibrators.h>
@@ -69,6 +73,7 @@
 #include <bulwark/conformal/scores.h>
 #include <bulwark/conformal/split_conformal.h>
 
+#include <bulwark/data/batches.h>
 #include <bulwark/data/dataset.h>
 #include <bulwark/data/digits.h>
 #include <bulwark/data/email.h>

@@ -23,8 +23,8 @@ from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_r
 from ._adversarial_trainer import AdversarialTrainer, _crafting_module
 from ._random import get_seed
 
-__all__ = ["AdversarialTrainer", "pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "RandomizedSmoothing", "Certificate",
-           "certified_accuracy", "gaussian_augmentation"]
+__all__ = ["AdversarialTrainer", "pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "freelb_loss",
+           "RandomizedSmoothing", "Certificate", "certified_accuracy", "gaussian_augmentation"]
 
 Certificate = namedtuple("Certificate", ["prediction", "radius", "p_lower"])
 Certificate.__doc__ = """CERTIFY's answer per input: ``prediction`` (int64, -1 = abstain),
@@ -55,16 +55,18 @@ _LOSSES_DOC = """
 """
 
 
-def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed):
+def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed, eps_optional=False):
     from .classifier import Classifier
     if isinstance(model, Classifier):
         raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
     if not callable(model):
         raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
-    crafter = Classifier(_crafting_module(model), bounds=bounds, eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
+    crafter = Classifier(_crafting_module(model), bounds=bounds,
+                         eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
     xt, _ = as_tensor(x, fn, "x")
     yt = as_labels(y, fn, "y", device=xt.device)
-    eps = check_real(eps, fn, "eps", low=0, low_inclusive=False)
+    if eps is not None or not eps_optional:
+        eps = check_real(eps, fn, "eps", low=0, low_inclusive=False)
     seed = check_seed(seed, fn, allow_none=True)
     if seed is None:
         seed = int(torch.randint(0, 2 ** 62, (1,)).item())
@@ -75,13 +77,36 @@ def _result(out, return_adv):
     return out if return_adv else out[0]
 
 
-def pgd_at_loss(model, x, y, eps, steps=10, step_size=None, norm="linf", random_start=True, bounds=(0.0, 1.0),
-                eval_while_crafting=True, seed=None, return_adv=False):
+def _attack_form(fn, eps, attack):
+    """Exactly one of eps (the settings form) and attack (an untargeted bw.attacks object)."""
+    from .attacks import Attack
+    if attack is None:
+        if eps is None:
+            raise TypeError(f"{fn}: give eps (and the attack settings) or attack=, an attack object")
+        return None
+    if eps is not None:
+        raise TypeError(f"{fn}: give eps or attack=, not both (the attack object carries its own eps)")
+    if not isinstance(attack, Attack):
+        raise TypeError(f"{fn}: attack must be a bulwark attack (bw.attacks.PGD, APGD, ...), got "
+                        f"{type(attack).__name__}")
+    if attack.targeted:
+        raise ValueError(f"{fn}: attack must be untargeted, got {attack!r}")
+    return attack._impl
+
+
+def pgd_at_loss(model, x, y, eps=None, steps=10, step_size=None, norm="linf", random_start=True, bounds=(0.0, 1.0),
+                eval_while_crafting=True, seed=None, return_adv=False, attack=None):
     """PGD adversarial training (Madry et al. 2018): ``CE(model(x'), y)`` with ``x'`` from PGD
     maximising the cross-entropy in the ``norm`` ball of radius ``eps`` (``steps`` steps of
-    ``step_size``, default ``2.5 eps / steps``, uniform random start)."""
+    ``step_size``, default ``2.5 eps / steps``, uniform random start). Or ``attack=`` any
+    untargeted bulwark attack object (``APGD``, ``MIFGSM``, ...) instead of the settings; it keeps
+    its own seed, so its random start repeats from batch to batch."""
     fn = "pgd_at_loss"
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    impl = _attack_form(fn, eps, attack)
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed,
+                                            eps_optional=True)
+    if impl is not None:
+        return _result(_core.defenses.pgd_at_loss_with(crafter, model, xt, yt, impl), return_adv)
     step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
     out = _core.defenses.pgd_at_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
                                      check_int(steps, fn, "steps", low=1), step_size,
@@ -113,24 +138,59 @@ def trades_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, bounds=(0.
     return _result(out, return_adv)
 
 
-def mart_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, norm="linf", random_start=True,
-              bounds=(0.0, 1.0), eval_while_crafting=True, seed=None, return_adv=False):
+def mart_loss(model, x, y, eps=None, beta=6.0, steps=10, step_size=None, norm="linf", random_start=True,
+              bounds=(0.0, 1.0), eval_while_crafting=True, seed=None, return_adv=False, attack=None):
     """MART (Wang et al. 2020): ``CE(f(x'), y) - log(1.0001 - p_{y'}(x') + 1e-12) + beta *
     mean_i KL(p(x_i) || p(x'_i)) (1.0000001 - p_y(x_i))`` with ``y'`` the most likely wrong
     class at ``x'``, and ``x'`` from PGD on the cross-entropy (the authors' code, guards
-    included)."""
+    included). ``attack=``: any untargeted bulwark attack object instead of the PGD settings."""
     fn = "mart_loss"
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
+    impl = _attack_form(fn, eps, attack)
+    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed,
+                                            eps_optional=True)
+    beta = check_real(beta, fn, "beta", low=0)
+    if impl is not None:
+        return _result(_core.defenses.mart_loss_with(crafter, model, xt, yt, impl, beta), return_adv)
     step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
     out = _core.defenses.mart_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
                                    check_int(steps, fn, "steps", low=1), step_size,
-                                   check_bool(random_start, fn, "random_start"), seed,
-                                   check_real(beta, fn, "beta", low=0))
+                                   check_bool(random_start, fn, "random_start"), seed, beta)
     return _result(out, return_adv)
 
 
 for _f in (pgd_at_loss, fast_at_loss, trades_loss, mart_loss):
     _f.__doc__ += _LOSSES_DOC
+
+
+def freelb_loss(model, ids, y, steps=3, step_size=0.1, init_mag=0.1, max_norm=0.0, seed=None, return_adv=False):
+    """FreeLB (Zhu et al. 2020): adversarial training of a text model in its input-embedding
+    space. ``steps`` (K) L2 ascent steps of ``step_size`` on a perturbation of the token
+    embeddings (padding, id 0, excluded), from a uniform start of magnitude ``init_mag``,
+    rescaled to ``max_norm`` when larger (0: unconstrained, the authors' default); the loss is
+    the mean of the K steps' cross-entropies, so one ``backward()`` accumulates the K
+    gradients as the authors' loop does. ``model`` must expose ``embed(ids) -> (N, L, D)`` and
+    ``forward_embedded(embeddings, mask) -> logits`` (the reference text models do); it runs in
+    your mode. ``seed``: the random start (default: drawn from torch's global generator).
+    ``return_adv=True`` returns ``(loss, delta, logits)`` with ``delta`` the last
+    perturbation ``(N, L, D)``."""
+    fn = "freelb_loss"
+    embed = getattr(model, "embed", None)
+    forward_embedded = getattr(model, "forward_embedded", None)
+    if not callable(embed) or not callable(forward_embedded):
+        raise TypeError(f"{fn}: model must have embed(ids) and forward_embedded(embeddings, mask) methods "
+                        f"(as bw.models.EmbeddingBagClassifier and TextCNN), got {type(model).__name__}")
+    if not isinstance(ids, torch.Tensor) or ids.dtype != torch.int64:
+        raise TypeError(f"{fn}: ids must be an int64 torch.Tensor of token ids, got "
+                        f"{ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__}")
+    yt = as_labels(y, fn, "y", device=ids.device)
+    seed = check_seed(seed, fn, allow_none=True)
+    if seed is None:
+        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+    out = _core.defenses.freelb_loss(embed, forward_embedded, ids, yt, check_int(steps, fn, "steps", low=1),
+                                     check_real(step_size, fn, "step_size", low=0, low_inclusive=False),
+                                     check_real(init_mag, fn, "init_mag", low=0),
+                                     check_real(max_norm, fn, "max_norm", low=0), seed)
+    return _result(out, return_adv)
 
 
 class RandomizedSmoothing:

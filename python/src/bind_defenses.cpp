@@ -2,10 +2,12 @@
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
+#include <bulwark/attacks/attack.h>
 #include <bulwark/core/random.h>
 #include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_losses.h>
 #include <bulwark/defenses/adversarial_trainer.h>
+#include <bulwark/defenses/freelb.h>
 #include <bulwark/defenses/randomized_smoothing.h>
 #include <bulwark/ops/norm.h>
 #include <bulwark/metrics/binomial.h>
@@ -42,8 +44,16 @@ void bind_defenses(py::module_& m) {
   }, py::arg("prediction"), py::arg("radius"), py::arg("labels"), py::arg("radii"));
 
   // Adversarial-training losses: forward is the Python training forward (the GIL is taken
-  // back whenever C++ calls it); the result keeps its autograd graph.
-  auto tuple_of = [](const defenses::AdversarialLoss& r) { return py::make_tuple(r.loss, r.x_adv, r.logits_adv); };
+  // back whenever C++ calls it). `released` runs a loss without the GIL and returns
+  // (loss, x_adv, logits_adv), which keep their autograd graphs.
+  auto released = [](const std::function<defenses::AdversarialLoss()>& loss) {
+    defenses::AdversarialLoss r;
+    {
+      py::gil_scoped_release nogil;
+      r = loss();
+    }
+    return py::make_tuple(r.loss, r.x_adv, r.logits_adv);
+  };
   auto pgd_options = [](double eps, const std::string& norm, int64_t steps, std::optional<double> step_size,
                         bool random_start, std::optional<uint64_t> seed, const char* who) {
     attacks::PGDOptions o;
@@ -58,35 +68,28 @@ void bind_defenses(py::module_& m) {
   d.def("pgd_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
                            const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
                            std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed) {
-    defenses::AdversarialLoss r;
-    {
-      py::gil_scoped_release nogil;
-      r = defenses::pgd_at_loss(crafter, forward, x, y,
-                                pgd_options(eps, norm, steps, step_size, random_start, seed, "pgd_at_loss"));
-    }
-    return tuple_of(r);
+    const auto o = pgd_options(eps, norm, steps, step_size, random_start, seed, "pgd_at_loss");
+    return released([&] { return defenses::pgd_at_loss(crafter, forward, x, y, o); });
+  });
+  d.def("pgd_at_loss_with", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                                const at::Tensor& y, attacks::Attack& attack) {
+    return released([&] { return defenses::pgd_at_loss(crafter, forward, x, y, attack); });
+  });
+  d.def("mart_loss_with", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
+                              const at::Tensor& y, attacks::Attack& attack, double beta) {
+    return released([&] { return defenses::mart_loss(crafter, forward, x, y, attack, beta); });
   });
   d.def("mart_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
                          const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
                          std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed,
                          double beta) {
-    defenses::AdversarialLoss r;
-    {
-      py::gil_scoped_release nogil;
-      r = defenses::mart_loss(crafter, forward, x, y,
-                              pgd_options(eps, norm, steps, step_size, random_start, seed, "mart_loss"), beta);
-    }
-    return tuple_of(r);
+    const auto o = pgd_options(eps, norm, steps, step_size, random_start, seed, "mart_loss");
+    return released([&] { return defenses::mart_loss(crafter, forward, x, y, o, beta); });
   });
   d.def("fast_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
                             const at::Tensor& y, double eps, std::optional<double> step_size,
                             std::optional<uint64_t> seed) {
-    defenses::AdversarialLoss r;
-    {
-      py::gil_scoped_release nogil;
-      r = defenses::fast_at_loss(crafter, forward, x, y, eps, step_size, seed);
-    }
-    return tuple_of(r);
+    return released([&] { return defenses::fast_at_loss(crafter, forward, x, y, eps, step_size, seed); });
   });
   d.def("trades_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
                            const at::Tensor& y, double eps, int64_t steps, std::optional<double> step_size,
@@ -97,12 +100,18 @@ void bind_defenses(py::module_& m) {
     o.step_size = step_size;
     o.beta = beta;
     o.seed = seed;
-    defenses::AdversarialLoss r;
-    {
-      py::gil_scoped_release nogil;
-      r = defenses::trades_loss(crafter, forward, x, y, o);
-    }
-    return tuple_of(r);
+    return released([&] { return defenses::trades_loss(crafter, forward, x, y, o); });
+  });
+  d.def("freelb_loss", [=](const defenses::Embed& embed, const defenses::ForwardEmbedded& forward_embedded,
+                           const at::Tensor& ids, const at::Tensor& y, int64_t steps, double step_size,
+                           double init_mag, double max_norm, std::optional<uint64_t> seed) {
+    defenses::FreeLBOptions o;
+    o.steps = steps;
+    o.step_size = step_size;
+    o.init_mag = init_mag;
+    o.max_norm = max_norm;
+    o.seed = seed;
+    return released([&] { return defenses::freelb_loss(embed, forward_embedded, ids, y, o); });
   });
 
   // The adversarial-training loop: C++ runs the epoch (attacks, Free AT's replays, validation);

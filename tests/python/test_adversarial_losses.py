@@ -108,3 +108,26 @@ def test_bad_input():
         D.fast_at_loss(net, x + 2, y, eps=0.1)  # outside the box
     with pytest.raises(ValueError, match="norm"):
         D.pgd_at_loss(net, x, y, eps=0.1, norm="l3")
+
+
+@pytest.mark.parametrize("name", ["pgd_at", "mart"])
+def test_attack_object_form_equals_the_settings_form(name):
+    x, y = batch()
+    fn = getattr(D, f"{name}_loss")
+    # Fresh nets: each training forward updates the batch-norm statistics crafting then uses.
+    by_settings, xa, _ = fn(BNNet().train(), x, y, eps=0.1, steps=3, seed=5, return_adv=True)
+    attack = bw.attacks.PGD(eps=0.1, steps=3, seed=5)
+    net = BNNet().train()
+    by_object, xb, _ = fn(net, x, y, attack=attack, return_adv=True)
+    assert torch.equal(xa, xb)
+    assert by_object.item() == pytest.approx(by_settings.item(), rel=1e-6)
+    apgd, xc, _ = fn(net, x, y, attack=bw.attacks.APGD(eps=0.1, steps=5, seed=0), return_adv=True)
+    assert (xc - x).abs().max() <= 0.1 + 1e-6 and apgd.requires_grad
+    with pytest.raises(TypeError, match="not both"):
+        fn(net, x, y, eps=0.1, attack=attack)
+    with pytest.raises(TypeError, match="give eps"):
+        fn(net, x, y)
+    with pytest.raises(TypeError, match="bulwark attack"):
+        fn(net, x, y, attack="pgd")
+    with pytest.raises(ValueError, match="untargeted"):
+        fn(net, x, y, attack=bw.attacks.PGD(eps=0.1, targeted=True))

@@ -37,6 +37,10 @@ struct AdversarialLoss {
 
 AdversarialLoss pgd_at_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
                             const attacks::PGDOptions& attack);
+// The same with x' from any untargeted attack object (APGD, MI-FGSM, ...). The object keeps its
+// own seed, so a random start repeats from batch to batch; the options form seeds per call.
+AdversarialLoss pgd_at_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
+                            attacks::Attack& attack);
 
 AdversarialLoss fast_at_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
                              double eps, std::optional<double> step_size = std::nullopt,
@@ -54,5 +58,7 @@ AdversarialLoss trades_loss(Classifier& crafter, const Forward& forward, const a
 
 AdversarialLoss mart_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
                           const attacks::PGDOptions& attack, double beta = 6.0);
+AdversarialLoss mart_loss(Classifier& crafter, const Forward& forward, const at::Tensor& x, const at::Tensor& y,
+                          attacks::Attack& attack, double beta = 6.0);
 
 }  // namespace bulwark::defenses
