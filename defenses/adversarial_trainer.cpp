@@ -1,7 +1,5 @@
 #include <bulwark/defenses/adversarial_trainer.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -17,6 +15,7 @@
 #include <bulwark/core/error.h>
 #include <bulwark/core/progress.h>
 #include <bulwark/core/random.h>
+#include <bulwark/models/checkpoint.h>
 
 namespace bulwark::defenses {
 
@@ -267,24 +266,14 @@ namespace fs = std::filesystem;
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& module,
                      const torch::optim::Optimizer& optimizer, const AdversarialTrainer& trainer) {
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const fs::path tmp = target.string() + ".tmp." + std::to_string(::getpid());
-  try {
-    torch::serialize::OutputArchive root, m, o, t;
-    module.save(m);
-    optimizer.save(o);
-    trainer.save(t);
-    root.write("model", m);
-    root.write("optimizer", o);
-    root.write("trainer", t);
-    root.save_to(tmp.string());
-  } catch (const c10::Error& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw FileError(detail::str("save_checkpoint: cannot write '", path, "': ", e.what_without_backtrace()));
-  }
-  fs::rename(tmp, target);
+  torch::serialize::OutputArchive root, m, o, t;
+  module.save(m);
+  optimizer.save(o);
+  trainer.save(t);
+  root.write("model", m);
+  root.write("optimizer", o);
+  root.write("trainer", t);
+  models::save_archive(root, path, "save_checkpoint");
 }
 
 void load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer& optimizer,

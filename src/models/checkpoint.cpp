@@ -15,21 +15,24 @@ namespace bulwark::models {
 
 namespace fs = std::filesystem;
 
-void save_checkpoint(const torch::nn::Module& module, const std::string& path) {
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const char* where) {
   const fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
   const fs::path tmp = target.string() + ".tmp." + std::to_string(::getpid());
   try {
-    torch::serialize::OutputArchive archive;
-    module.save(archive);
     archive.save_to(tmp.string());
   } catch (const c10::Error& e) {
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw FileError(detail::str("save_checkpoint: cannot write '", path,
-                                "': ", e.what_without_backtrace()));
+    throw FileError(detail::str(where, ": cannot write '", path, "': ", e.what_without_backtrace()));
   }
   fs::rename(tmp, target);
+}
+
+void save_checkpoint(const torch::nn::Module& module, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  module.save(archive);
+  save_archive(archive, path, "save_checkpoint");
 }
 
 void load_checkpoint(torch::nn::Module& module, const std::string& path) {

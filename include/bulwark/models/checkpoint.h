@@ -6,8 +6,13 @@
 #include <string>
 
 #include <torch/nn/module.h>
+#include <torch/serialize/output-archive.h>
 
 namespace bulwark::models {
+
+// Writes `archive` to `path` atomically (a temporary file, then renamed), creating the parent
+// directory; FileError naming `where` if it cannot. Shared by every checkpoint writer.
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const char* where);
 
 // Writes the module's parameters and buffers to `path` (torch::serialize), atomically: to a
 // temporary file first, then renamed, so a crash never leaves a half-written checkpoint.
