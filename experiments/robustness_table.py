@@ -3,7 +3,7 @@ Fast-AT and Free-AT with bw.defenses.AdversarialTrainer (L-inf eps = 0.1, Adam, 
 evaluated on the first --n test images by FGSM, PGD-40 and our AutoAttack (standard).
 
     /usr/bin/python3 experiments/robustness_table.py [--n 1000] [--methods standard,fast,free,pgd,trades]
-        [--out docs/robustness_table.md] [--json docs/results/robustness_fashion.json]
+        [--out docs/robustness_table.md] [--json docs/results/robustness_fashion.json] [--table-only]
 
 Trained models are checkpointed after every epoch under $BULWARK_CACHE_DIR/robustness (default
 ~/.cache/bulwark/robustness): an interrupted run resumes where it stopped, and a finished
@@ -67,6 +67,7 @@ def main():
                                                     os.path.expanduser("~/.cache/bulwark"), "robustness"))
     ap.add_argument("--out", default="docs/robustness_table.md")
     ap.add_argument("--json", default="docs/results/robustness_fashion.json")
+    ap.add_argument("--table-only", action="store_true", help="only rewrite --out from the results in --json")
     args = ap.parse_args()
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
@@ -79,6 +80,8 @@ def main():
     if os.path.exists(args.json):
         with open(args.json) as f:
             results = json.load(f).get("results", {})
+    if args.table_only:
+        methods = []
     for method in methods:
         net, history, recipe = train(method, eps, args.seed, args.cache)
         attacks = {
