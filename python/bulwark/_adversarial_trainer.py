@@ -24,6 +24,18 @@ def _crafting_module(model):
     return model
 
 
+def _loader_generators(loader):
+    """The generators a DataLoader's shuffle draws from when it was given one (its own, its
+    sampler's, its batch sampler's sampler's), to be seeded per epoch like the global one."""
+    found = []
+    for obj in (loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None),
+                getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
+        g = getattr(obj, "generator", None)
+        if isinstance(g, torch.Generator) and all(g is not f for f in found):
+            found.append(g)
+    return found
+
+
 def _record_dict(r):
     return {k: getattr(r, k) for k in _FIELDS}
 
@@ -48,7 +60,8 @@ class AdversarialTrainer:
     ``fit(..., resume=True)`` continues from an existing checkpoint; the resumed run equals the
     one that never stopped, because each epoch's randomness follows from ``(seed, epoch)``: the
     trainer seeds torch's global generator with the epoch's seed before iterating the loader
-    (its shuffle, dropout, augmentation), and seeds every attack from it.
+    (its shuffle, dropout, augmentation) — and the loader's own generator, if it was given one —
+    and seeds every attack from it.
     """
 
     def __init__(self, model, optimizer, method="pgd", eps=0.1, norm="linf", steps=10, step_size=None, beta=6.0,
@@ -116,6 +129,8 @@ class AdversarialTrainer:
         def begin(seed):
             if reseed:
                 torch.manual_seed(seed)
+                for g in _loader_generators(loader):
+                    g.manual_seed(seed)
             state["it"] = iter(loader)
 
         def next_batch():

@@ -21,19 +21,20 @@ def blobs(n, seed):
     return torch.utils.data.TensorDataset(x, y)
 
 
-def loaders():
-    return (torch.utils.data.DataLoader(blobs(64, 1), batch_size=16, shuffle=True),
+def loaders(generator=False):
+    g = torch.Generator().manual_seed(0) if generator else None
+    return (torch.utils.data.DataLoader(blobs(64, 1), batch_size=16, shuffle=True, generator=g),
             torch.utils.data.DataLoader(blobs(24, 2), batch_size=12))
 
 
-def run(method, epochs, checkpoint=None, scheduler=True, stop_after=None):
+def run(method, epochs, checkpoint=None, scheduler=True, generator=False):
     torch.manual_seed(5)
     net = SmallNet(dropout=0.3).train()
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5) if scheduler else None
     t = bw.defenses.AdversarialTrainer(net, opt, method=method, eps=0.1, steps=3, replays=2, epochs=epochs,
                                        scheduler=sched, seed=7, val_steps=3, checkpoint=checkpoint, progress=False)
-    train, val = loaders()
+    train, val = loaders(generator)
     t.fit(train, val)
     return net, t
 
@@ -62,6 +63,14 @@ def test_seeded_and_resumed_runs_equal_the_uninterrupted_one(method, tmp_path):
         assert 0 <= r["robust_accuracy"] <= r["clean_accuracy"] <= 1
         assert math.isfinite(r["train_loss"]) and r["seconds"] > 0
     assert straight.training  # the caller's mode is kept
+
+
+def test_resume_with_a_loader_that_has_its_own_generator(tmp_path):
+    straight, _ = run("pgd", 2, generator=True)
+    path = str(tmp_path / "run.pt")
+    run("pgd", 1, checkpoint=path, generator=True)
+    resumed, _ = run("pgd", 2, checkpoint=path, generator=True)
+    assert torch.equal(params(straight), params(resumed))
 
 
 def test_history_without_validation_and_mode_kept():
