@@ -5,7 +5,7 @@ accuracy under an L2 PGD attack on the token embeddings (bw.attacks.PGD, no rand
 perturbation acting on the tokens only), at several radii.
 
     /usr/bin/python3 experiments/text_adversarial_training.py [--arch bag] [--epochs 5]
-        [--train-eps 1.0] [--eval-eps 0.5,1,2]
+        [--train-eps 4] [--eval-eps 2,5,10]
 
 (Augmentation with token-attack examples comes with the token attacks, issue 5.)
 """
@@ -75,8 +75,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--steps", type=int, default=3, help="FreeLB ascent steps K")
-    ap.add_argument("--train-eps", type=float, default=1.0, help="FreeLB max_norm (L2, per text)")
-    ap.add_argument("--eval-eps", default="0.5,1,2")
+    ap.add_argument("--train-eps", type=float, default=4.0, help="FreeLB max_norm (L2, per text)")
+    ap.add_argument("--eval-eps", default="2,5,10")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     eval_eps = [0.0] + [float(e) for e in args.eval_eps.split(",")]
