@@ -38,6 +38,13 @@
 #include <bulwark/attacks/pgd.h>
 #include <bulwark/attacks/square.h>
 #include <bulwark/attacks/targets.h>
+#include <bulwark/attacks/text/candidates.h>
+#include <bulwark/attacks/text/deepwordbug.h>
+#include <bulwark/attacks/text/hotflip.h>
+#include <bulwark/attacks/text/pwws.h>
+#include <bulwark/attacks/text/text_attack.h>
+#include <bulwark/attacks/text/textfooler.h>
+#include <bulwark/attacks/text/victim.h>
 
 #include <bulwark/defenses/adversarial_trainer.h>
 #include <bulwark/defenses/free_adversarial_training.h>

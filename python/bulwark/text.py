@@ -8,8 +8,10 @@
 
 import os
 
+import torch
+
 from . import _core
-from ._convert import check_bool, check_int, check_str
+from ._convert import check_bool, check_int, check_real, check_seed, check_str
 
 _text = _core.text
 
@@ -135,3 +137,268 @@ def _tokens(tokens, fn, name):
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
         raise TypeError(f"{fn}: {name} must be a list of str tokens")
     return list(tokens)
+
+
+# --- token- and character-level attacks ---------------------------------------------------------
+
+STOPWORDS = frozenset(_text.default_stopwords())
+
+
+class Victim:
+    """A text classifier under attack: ``model`` maps int64 token ids ``(N, L)`` (0 = padding) to
+    logits ``(N, K)``, and ``vocabulary``/``tokenizer``/``max_len`` turn texts into those ids.
+
+    ``model`` is an ``nn.Module``, a TorchScript module or any callable; it is white-box (HotFlip,
+    embedding-based candidates and constraints work) when it has an ``embedding`` with a
+    ``weight`` and a method ``forward_embedded(embeddings, mask)``, as bulwark's text models do.
+    Or ``bw.text.Victim.from_torchscript(path, ...)`` runs a saved TorchScript module in C++.
+    Every text the attacks score is counted in :meth:`queries`.
+    """
+
+    def __init__(self, model, vocabulary, tokenizer=None, max_len=256):
+        fn = "Victim"
+        tokenizer, vocabulary, max_len = _encoding(fn, vocabulary, tokenizer, max_len)
+        self._impl = _text.PythonTextVictim(model, vocabulary._impl, tokenizer._impl, max_len)
+        self.vocabulary, self.tokenizer, self.max_len = vocabulary, tokenizer, max_len
+
+    @classmethod
+    def from_torchscript(cls, path, vocabulary, tokenizer=None, max_len=256):
+        """A TorchScript file (``torch.jit.save``) run from C++, without Python in the loop."""
+        tokenizer, vocabulary, max_len = _encoding("Victim.from_torchscript", vocabulary, tokenizer, max_len)
+        self = cls.__new__(cls)
+        self._impl = _text.TorchScriptTextVictim(os.fspath(path), vocabulary._impl, tokenizer._impl, max_len)
+        self.vocabulary, self.tokenizer, self.max_len = vocabulary, tokenizer, max_len
+        return self
+
+    @property
+    def white_box(self):
+        return self._impl.white_box
+
+    def logits(self, ids):
+        """Logits for ids ``(N, L)`` int64 (counted as N queries)."""
+        if not isinstance(ids, torch.Tensor):
+            raise TypeError(f"Victim.logits: ids must be a torch.Tensor, got {type(ids).__name__}")
+        return self._impl.logits(ids)
+
+    def queries(self):
+        return self._impl.queries()
+
+    def reset_queries(self):
+        self._impl.reset_queries()
+
+    def __repr__(self):
+        return repr(self._impl)
+
+
+def as_victim(victim, fn="attack"):
+    """A :class:`Victim` from a Victim or a ``bw.models.SpamFilter``."""
+    if isinstance(victim, Victim):
+        return victim
+    if all(hasattr(victim, a) for a in ("model", "vocabulary", "tokenizer", "max_len")):
+        return Victim(victim.model, victim.vocabulary, victim.tokenizer, victim.max_len)
+    raise TypeError(f"{fn}: victim must be a bw.text.Victim or a bw.models.SpamFilter, got "
+                    f"{type(victim).__name__}")
+
+
+def _encoding(fn, vocabulary, tokenizer, max_len):
+    if not isinstance(vocabulary, Vocabulary):
+        raise TypeError(f"{fn}: vocabulary must be a bw.text.Vocabulary, got {type(vocabulary).__name__}")
+    tokenizer = Tokenizer() if tokenizer is None else tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(f"{fn}: tokenizer must be a bw.text.Tokenizer or None, got {type(tokenizer).__name__}")
+    return tokenizer, vocabulary, check_int(max_len, fn, "max_len", low=1)
+
+
+class TextAttackResults(list):
+    """One :class:`TextAttackResult` per text, plus the metrics over them."""
+
+    def summary(self, budgets=None):
+        """Success rate (over texts classified correctly before the attack), accuracy under
+        attack, mean % of words changed on successes, mean queries and seconds per attacked text,
+        and the success-vs-query-budget curve (``budgets``, ``success_curve``)."""
+        budgets = [] if budgets is None else [check_int(b, "summary", "budgets[i]", low=1) for b in budgets]
+        return _text.summarize(list(self), budgets)
+
+    def by_label(self, budgets=None):
+        """``{label: summary}`` for the texts of each true label (e.g. spam -> ham is label 1)."""
+        labels = sorted({r.label for r in self})
+        return {y: TextAttackResults(r for r in self if r.label == y).summary(budgets) for y in labels}
+
+    def successes(self):
+        return TextAttackResults(r for r in self if r.status == "success")
+
+    def show(self, i=None, format="terminal"):
+        """Print the edits of result ``i`` (or of every success) marked in the text."""
+        for r in (self.successes() if i is None else [self[i]]):
+            print(f"[{r.status}] label {r.label}: {r.original_prediction} -> {r.adversarial_prediction}"
+                  f" ({len(r.modified)}/{r.num_words} words, {r.queries} queries)")
+            print(r.render(format))
+            print()
+
+    def _repr_html_(self):
+        rows = []
+        for r in self.successes()[:20]:
+            rows.append(f"<tr><td>{r.label}&rarr;{r.adversarial_prediction}</td>"
+                        f"<td style='white-space:pre-wrap'>{r.render('html')[:3000]}</td></tr>")
+        s = self.summary()
+        head = (f"<p>{s['successes']} successes, {s['failures']} failures, {s['skipped']} skipped; "
+                f"success rate {100 * s['success_rate']:.1f}%</p>")
+        return head + "<table>" + "".join(rows) + "</table>"
+
+
+class _TextAttack:
+    """Shared by the token attacks: the constraints and :meth:`run`."""
+
+    _NAME = "TextAttack"
+
+    def __init__(self, *, max_change_fraction=0.2, min_cosine=None, query_budget=None,
+                 skip_stopwords=True, stopwords=None, same_pos=True, targeted=False,
+                 batch_size=256, seed=0, **extra):
+        fn = self._NAME
+        if stopwords is not None:
+            if isinstance(stopwords, str) or not all(isinstance(w, str) for w in stopwords):
+                raise TypeError(f"{fn}: stopwords must be a list of str or None")
+            stopwords = list(stopwords)
+        opts = dict(
+            max_change_fraction=check_real(max_change_fraction, fn, "max_change_fraction", low=0,
+                                           low_inclusive=False),
+            min_cosine=check_real(min_cosine, fn, "min_cosine", low=-1, allow_none=True),
+            query_budget=check_int(query_budget, fn, "query_budget", low=1, allow_none=True),
+            skip_stopwords=check_bool(skip_stopwords, fn, "skip_stopwords"), stopwords=stopwords,
+            same_pos=check_bool(same_pos, fn, "same_pos"), targeted=check_bool(targeted, fn, "targeted"),
+            batch_size=check_int(batch_size, fn, "batch_size", low=1), seed=check_seed(seed, fn))
+        if opts["max_change_fraction"] > 1:
+            raise ValueError(f"{fn}: max_change_fraction must be in (0, 1], got {max_change_fraction}")
+        if opts["min_cosine"] is not None and opts["min_cosine"] > 1:
+            raise ValueError(f"{fn}: min_cosine must be in [-1, 1] or None, got {min_cosine}")
+        opts.update(extra)
+        self._opts = opts
+        self._impl = getattr(_text, self._NAME)(opts)
+
+    def run(self, victim, texts, labels, progress=True):
+        """Attack each text; ``labels`` are the true labels (the targets when ``targeted``).
+        Returns :class:`TextAttackResults`. Texts the victim already gets wrong and texts
+        without a token are ``"skipped"``; texts longer than the victim's ``max_len`` are attacked
+        on their first ``max_len`` words (``result.truncated``)."""
+        fn = f"{self._NAME}.run"
+        victim = as_victim(victim, fn)
+        if isinstance(texts, str):
+            texts = [texts]
+            labels = [labels] if not isinstance(labels, (list, tuple, torch.Tensor)) else labels
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"{fn}: texts must be a list of str")
+        if isinstance(labels, torch.Tensor):
+            labels = labels.tolist()
+        labels = [check_int(y, fn, "labels[i]", low=0) for y in labels]
+        if len(labels) != len(texts):
+            raise ValueError(f"{fn}: got {len(texts)} texts but {len(labels)} labels")
+        bar = None
+        if check_bool(progress, fn, "progress") and len(texts) > 1:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(texts), desc=self._NAME, mininterval=0.5)
+        try:
+            results = self._impl.run(victim._impl, list(texts), labels,
+                                     (lambda d, n: bar.update(d - bar.n)) if bar is not None else None)
+        finally:
+            if bar is not None:
+                bar.close()
+        return TextAttackResults(results)
+
+    __call__ = run
+
+    def __repr__(self):
+        return repr(self._impl)
+
+
+def _candidates(fn, candidates, allowed):
+    if callable(candidates):
+        return candidates
+    if candidates not in allowed:
+        raise ValueError(f"{fn}: candidates must be one of {', '.join(map(repr, allowed))} or a "
+                         f"callable word -> list of words, got {candidates!r}")
+    return candidates
+
+
+class PWWS(_TextAttack):
+    """Probability Weighted Word Saliency (Ren et al. 2019): words ordered by
+    softmax(saliency) x best-candidate gain, replaced greedily. ``candidates``: ``"wordnet"``
+    (default), ``"filtered"`` (WordNet synonyms in the vocabulary ranked by the victim's
+    embedding cosine), ``"embedding"`` (nearest tokens) or a callable word -> list of words."""
+
+    _NAME = "PWWS"
+
+    def __init__(self, candidates="wordnet", max_candidates=50, candidate_cosine=0.0, **kwargs):
+        fn = self._NAME
+        super().__init__(candidates=_candidates(fn, candidates, ("wordnet", "filtered", "embedding")),
+                         max_candidates=check_int(max_candidates, fn, "max_candidates", low=1),
+                         candidate_cosine=check_real(candidate_cosine, fn, "candidate_cosine", low=-1),
+                         **kwargs)
+
+
+class TextFooler(_TextAttack):
+    """TextFooler-style greedy substitution (Jin et al. 2020): deletion importance, then for each
+    word the ``max_candidates`` WordNet synonyms closest in the victim's embedding space (cosine
+    at least ``candidate_cosine``). Counter-fitted vectors and USE are not available offline:
+    pass ``candidates=`` a callable word -> list of words to use a better source."""
+
+    _NAME = "TextFooler"
+
+    def __init__(self, candidates="filtered", max_candidates=50, candidate_cosine=0.0, **kwargs):
+        fn = self._NAME
+        super().__init__(candidates=_candidates(fn, candidates, ("wordnet", "filtered", "embedding")),
+                         max_candidates=check_int(max_candidates, fn, "max_candidates", low=1),
+                         candidate_cosine=check_real(candidate_cosine, fn, "candidate_cosine", low=-1),
+                         **kwargs)
+
+
+class HotFlip(_TextAttack):
+    """HotFlip (Ebrahimi et al. 2018) at the word level: first-order flip gains
+    g_i . (E_b - E_a) for all positions and tokens from one backward pass, beam search with real
+    forwards. Needs a white-box victim. ``candidates``: ``"vocabulary"``, ``"wordnet"`` or
+    ``"embedding"`` (``neighbours`` nearest tokens)."""
+
+    _NAME = "HotFlip"
+
+    def __init__(self, beam_width=5, flips_per_state=5, candidates="vocabulary", neighbours=50, **kwargs):
+        fn = self._NAME
+        if candidates not in ("vocabulary", "wordnet", "embedding"):
+            raise ValueError(f"{fn}: candidates must be 'vocabulary', 'wordnet' or 'embedding', got {candidates!r}")
+        super().__init__(beam_width=check_int(beam_width, fn, "beam_width", low=1),
+                         flips_per_state=check_int(flips_per_state, fn, "flips_per_state", low=1),
+                         candidates=candidates, neighbours=check_int(neighbours, fn, "neighbours", low=1),
+                         **kwargs)
+
+    @staticmethod
+    def gains(victim, ids, label, targeted=False):
+        """First-order margin gains ``(L, V)`` of every flip of the text ``ids`` ``(1, L)``."""
+        victim = as_victim(victim, "HotFlip.gains")
+        return _text.hotflip_gains(victim._impl, ids, check_int(label, "HotFlip.gains", "label", low=0),
+                                   check_bool(targeted, "HotFlip.gains", "targeted"))
+
+
+class DeepWordBug(_TextAttack):
+    """DeepWordBug (Gao et al. 2018): words ranked by ``scoring`` (``"replace1"``, ``"head"``,
+    ``"tail"`` or ``"combined"``), then single-character ``edits`` (swap, substitute, delete,
+    insert) within ``max_edit_distance``. On a word-vocabulary victim an edited word reads as
+    ``<unk>`` unless it lands on another vocabulary word."""
+
+    _NAME = "DeepWordBug"
+
+    def __init__(self, scoring="combined", lambda_=1.0, edits=("swap", "substitute", "delete", "insert"),
+                 max_edit_distance=30, same_pos=False, **kwargs):
+        fn = self._NAME
+        if scoring not in ("replace1", "head", "tail", "combined"):
+            raise ValueError(f"{fn}: scoring must be 'replace1', 'head', 'tail' or 'combined', got {scoring!r}")
+        if isinstance(edits, str) or not edits or not all(
+                e in ("swap", "substitute", "delete", "insert") for e in edits):
+            raise ValueError(f"{fn}: edits must be a non-empty list of 'swap', 'substitute', 'delete', "
+                             f"'insert', got {edits!r}")
+        super().__init__(scoring=scoring, lambda_=check_real(lambda_, fn, "lambda_", low=0),
+                         edits=list(edits),
+                         max_edit_distance=check_int(max_edit_distance, fn, "max_edit_distance", low=1),
+                         same_pos=same_pos, **kwargs)
+
+
+def character_edits(word, kinds=("swap", "substitute", "delete", "insert")):
+    """All single-character edits of ``word`` of the given kinds (DeepWordBug's transformer)."""
+    return _text.character_edits(check_str(word, "character_edits", "word"), list(kinds))

@@ -27,6 +27,7 @@ void bind_attacks(py::module_& m);
 void bind_data(py::module_& m);
 void bind_models(py::module_& m);
 void bind_text(py::module_& m);
+void bind_text_attacks(py::module_& m);  // after bind_text
 void bind_conformal(py::module_& m);
 void bind_calibration(py::module_& m);
 void bind_ood(py::module_& m);

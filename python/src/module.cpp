@@ -13,6 +13,7 @@ PYBIND11_MODULE(_core, m) {
   bind_data(m);
   bind_models(m);
   bind_text(m);
+  bind_text_attacks(m);
   bind_conformal(m);
   bind_calibration(m);
   bind_ood(m);
