@@ -59,6 +59,7 @@ bench: build
 	$(PYTHON) bench/bench_ood.py
 	$(PYTHON) bench/bench_malloc.py
 	$(PYTHON) bench/bench_adversarial_training.py
+	$(PYTHON) bench/bench_text_attacks.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) python/bulwark/_core*.so

@@ -1,5 +1,7 @@
 """A straightforward Python PWWS (Ren et al. 2019) that scores one candidate text per model call,
-as OpenAttack-style implementations do: the baseline for bench_text_attacks.py.
+as OpenAttack-style implementations do: each candidate is a text (the words joined by spaces)
+that goes through the filter's own text -> probabilities path (tokenize, look up, forward,
+softmax). The baseline for bench_text_attacks.py.
 
 Same recipe and constraints as ``bw.text.PWWS``: WordNet single-word synonyms, stopwords skipped,
 one candidate per distinct token id (out-of-vocabulary synonyms all read as <unk>: the first is
@@ -16,12 +18,17 @@ class ReferencePWWS:
         self.model, self.vocab, self.tok = spam_filter.model, spam_filter.vocabulary, spam_filter.tokenizer
         self.max_len, self.wordnet, self.stopwords = spam_filter.max_len, wordnet, set(stopwords)
         self.fraction = max_change_fraction
+        # The text of a word replaced by <unk>: "<unk>" reads as the token "unk", which must be
+        # outside the vocabulary so the model sees <unk>.
+        if "unk" in self.vocab:
+            raise ValueError("ReferencePWWS: 'unk' is in the vocabulary; pick another placeholder")
         self.queries = 0
 
     def prob(self, words, y):
-        """P(y | words): one forward for one text."""
+        """P(. | text) for the candidate text " ".join(words): one forward for one text."""
         self.queries += 1
-        ids = torch.tensor([self.vocab.encode(words)], dtype=torch.long)
+        tokens = self.tok(" ".join(words))[: self.max_len]
+        ids = torch.tensor([self.vocab.encode(tokens)], dtype=torch.long)
         with torch.no_grad():
             return torch.softmax(self.model(ids).float(), 1)[0].tolist()
 

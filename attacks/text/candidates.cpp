@@ -37,11 +37,15 @@ std::vector<std::pair<double, int64_t>> nearest(const at::Tensor& normalized, in
 }
 }  // namespace
 
-EmbeddingNeighbours::EmbeddingNeighbours(int64_t k, double min_cosine)
-    : k_(k), min_cosine_(min_cosine) {
-  BULWARK_CHECK(k >= 1, "EmbeddingNeighbours: k must be >= 1, got ", k);
-  BULWARK_CHECK(min_cosine >= -1.0 && min_cosine <= 1.0,
-                "EmbeddingNeighbours: min_cosine must be in [-1, 1], got ", min_cosine);
+CosineCandidates::CosineCandidates(int64_t k, double min_cosine, std::string name)
+    : k_(k), min_cosine_(min_cosine), name_(std::move(name)) {
+  BULWARK_CHECK(k >= 1, name_, ": k must be >= 1, got ", k);
+  BULWARK_CHECK(min_cosine >= -1.0 && min_cosine <= 1.0, name_,
+                ": min_cosine must be in [-1, 1], got ", min_cosine);
+}
+
+std::string CosineCandidates::repr() const {
+  return name_ + "(k=" + std::to_string(k_) + ", min_cosine=" + std::to_string(min_cosine_) + ")";
 }
 
 std::vector<std::string> EmbeddingNeighbours::candidates(const AttackState& state,
@@ -53,17 +57,6 @@ std::vector<std::string> EmbeddingNeighbours::candidates(const AttackState& stat
     out.push_back(state.attack().vocabulary().token(j));
   }
   return out;
-}
-
-std::string EmbeddingNeighbours::repr() const {
-  return "EmbeddingNeighbours(k=" + std::to_string(k_) + ", min_cosine=" +
-         std::to_string(min_cosine_) + ")";
-}
-
-FilteredSynonyms::FilteredSynonyms(int64_t k, double min_cosine) : k_(k), min_cosine_(min_cosine) {
-  BULWARK_CHECK(k >= 1, "FilteredSynonyms: k must be >= 1, got ", k);
-  BULWARK_CHECK(min_cosine >= -1.0 && min_cosine <= 1.0,
-                "FilteredSynonyms: min_cosine must be in [-1, 1], got ", min_cosine);
 }
 
 std::vector<std::string> FilteredSynonyms::candidates(const AttackState& state,
@@ -84,11 +77,6 @@ std::vector<std::string> FilteredSynonyms::candidates(const AttackState& state,
   std::vector<std::string> out;
   for (auto& [c, w] : scored) out.push_back(std::move(w));
   return out;
-}
-
-std::string FilteredSynonyms::repr() const {
-  return "FilteredSynonyms(k=" + std::to_string(k_) + ", min_cosine=" + std::to_string(min_cosine_) +
-         ")";
 }
 
 CandidateFunction::CandidateFunction(Fn fn, std::string name, bool thread_safe)

@@ -25,48 +25,71 @@ void PWWS::search(AttackState& state) {
   if (positions.empty()) return;
   const double base = state.original().score;
 
-  // Word saliency: the goal-score gain of replacing each word by <unk>.
-  std::vector<std::vector<int64_t>> texts;
-  for (int64_t p : positions) texts.push_back(state.with(p, Vocabulary::kUnk));
-  const auto unk = state.scorer().score(texts);
-
-  // The best candidate of each word and its gain, all candidate texts in one scoring call.
+  // The candidates of every word, then the saliency of each word that has one (the goal-score
+  // gain of replacing it by <unk>) and every candidate text, scored in one call so the victim
+  // sees full batches. H_i = softmax(S)_i * dP*_i = exp(S_i) * dP*_i / Z with Z the same for
+  // every word, so the order of H needs no saliency of the words without a candidate: they are
+  // not scored (the paper's order, fewer texts).
   const auto subs = substitutions(state, *candidates_, positions);
-  texts.clear();
-  for (const auto& list : subs) {
-    for (const auto& s : list) texts.push_back(state.with(s.position, s.id));
+  std::vector<size_t> words;  // indices into positions with at least one candidate
+  for (size_t k = 0; k < subs.size(); ++k) {
+    if (!subs[k].empty()) words.push_back(k);
+  }
+  if (words.empty()) return;
+  std::vector<std::vector<int64_t>> texts;
+  for (size_t k : words) texts.push_back(state.with(positions[k], Vocabulary::kUnk));
+  for (size_t k : words) {
+    for (const auto& s : subs[k]) texts.push_back(state.with(s.position, s.id));
   }
   const auto scored = state.scorer().score(texts);
 
-  const size_t n = positions.size();
-  std::vector<double> saliency(n), gain(n, -INFINITY);
-  std::vector<int64_t> best(n, -1);
-  size_t at = 0;
-  for (size_t k = 0; k < n; ++k) {
-    saliency[k] = unk[k]->score - base;
-    for (size_t j = 0; j < subs[k].size(); ++j, ++at) {
-      const double g = scored[at]->score - base;
-      if (g > gain[k]) {
-        gain[k] = g;
-        best[k] = static_cast<int64_t>(j);
+  std::vector<double> saliency, gain;
+  std::vector<size_t> best;
+  size_t at = words.size();
+  for (size_t w = 0; w < words.size(); ++w) {
+    saliency.push_back(scored[w]->score - base);
+    double g = -INFINITY;
+    size_t b = 0;
+    for (size_t j = 0; j < subs[words[w]].size(); ++j, ++at) {
+      if (scored[at]->score - base > g) {
+        g = scored[at]->score - base;
+        b = j;
       }
     }
+    gain.push_back(g);
+    best.push_back(b);
   }
-  // H_i = softmax(S)_i * dP*_i over the words that have a candidate.
   const double smax = *std::max_element(saliency.begin(), saliency.end());
-  double z = 0.0;
-  for (double s : saliency) z += std::exp(s - smax);
-  std::vector<std::pair<double, size_t>> order;
-  for (size_t k = 0; k < n; ++k) {
-    if (best[k] >= 0) order.emplace_back(std::exp(saliency[k] - smax) / z * gain[k], k);
-  }
+  std::vector<std::pair<double, size_t>> order;  // (exp(S - max S) * dP*, index into words)
+  for (size_t w = 0; w < words.size(); ++w) order.emplace_back(std::exp(saliency[w] - smax) * gain[w], w);
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
 
-  for (const auto& [h, k] : order) {
-    if (!state.budget_left()) break;
-    state.apply(subs[k][static_cast<size_t>(best[k])]);
-    if (state.current().success) return;
+  // Replace in order of H until the goal is reached. Without a query budget the cumulative
+  // texts are scored speculatively in chunks of 8, 16, 32, ... (a call costs about as much as
+  // ten texts scored in a batch, so a handful of calls replace up to max_changes one-text calls,
+  // for at most 7 texts more or twice the texts a one-by-one pass needs); with a budget, one
+  // text at a time so none is spent ahead.
+  const size_t steps = std::min<size_t>(order.size(), static_cast<size_t>(state.max_changes()));
+  const bool speculate = base_.constraints.query_budget < 0;
+  std::vector<int64_t> ids = state.ids();
+  size_t done = 0;
+  for (size_t chunk = speculate ? 8 : 1; done < steps; chunk = speculate ? 2 * chunk : 1) {
+    const size_t end = std::min(steps, done + chunk);
+    std::vector<std::vector<int64_t>> cumulative;
+    for (size_t j = done; j < end; ++j) {
+      const size_t w = order[j].second;
+      const auto& s = subs[words[w]][best[w]];
+      ids[static_cast<size_t>(s.position)] = s.id;
+      cumulative.push_back(ids);
+    }
+    const auto results = state.scorer().score(cumulative);
+    for (size_t j = done; j < end; ++j) {
+      const size_t w = order[j].second;
+      state.apply(subs[words[w]][best[w]]);
+      if (results[j - done]->success) return;
+    }
+    done = end;
   }
 }
 

@@ -7,6 +7,7 @@
 """
 
 import os
+import warnings
 
 import torch
 
@@ -302,6 +303,11 @@ class _TextAttack:
         finally:
             if bar is not None:
                 bar.close()
+        cut = sum(r.truncated for r in results)
+        if cut:
+            warnings.warn(f"{fn}: {cut} of {len(results)} texts have more than max_len = {victim.max_len} "
+                          f"tokens; they were attacked on their first {victim.max_len} words and the rest "
+                          "kept as it was (result.truncated)", stacklevel=2)
         return TextAttackResults(results)
 
     __call__ = run
@@ -337,13 +343,13 @@ class PWWS(_TextAttack):
 
 class TextFooler(_TextAttack):
     """TextFooler-style greedy substitution (Jin et al. 2020): deletion importance, then for each
-    word the ``max_candidates`` WordNet synonyms closest in the victim's embedding space (cosine
-    at least ``candidate_cosine``). Counter-fitted vectors and USE are not available offline:
+    word the ``max_candidates`` WordNet synonyms in the vocabulary closest in the victim's
+    embedding space (cosine at least ``candidate_cosine``; -1: ranked, not filtered). Counter-fitted vectors and USE are not available offline:
     pass ``candidates=`` a callable word -> list of words to use a better source."""
 
     _NAME = "TextFooler"
 
-    def __init__(self, candidates="filtered", max_candidates=50, candidate_cosine=0.0, **kwargs):
+    def __init__(self, candidates="filtered", max_candidates=50, candidate_cosine=-1.0, **kwargs):
         fn = self._NAME
         super().__init__(candidates=_candidates(fn, candidates, ("wordnet", "filtered", "embedding")),
                          max_candidates=check_int(max_candidates, fn, "max_candidates", low=1),

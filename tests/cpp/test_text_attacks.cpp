@@ -33,7 +33,7 @@ struct Spam {
   data::TextDataset test;
 };
 
-// The reference embedding-bag spam filter (trained in seconds, then cached) and 24 test texts.
+// The reference embedding-bag spam filter (trained in seconds, then cached) and 16 test texts.
 const Spam& spam() {
   static const Spam s = [] {
     models::SpamClassifierRecipe recipe;
@@ -45,11 +45,11 @@ const Spam& spam() {
     data::SpamAssassinOptions o;
     o.split = "test";
     auto test = data::spam_assassin(o);
-    // Both classes: the first 12 ham and the first 12 spam texts.
+    // Both classes: the first 8 ham and the first 8 spam texts.
     std::vector<int64_t> pick;
     for (int64_t cls : {0, 1}) {
       int64_t k = 0;
-      for (int64_t i = 0; i < test.size() && k < 12; ++i) {
+      for (int64_t i = 0; i < test.size() && k < 8; ++i) {
         if (test.labels[i].item<int64_t>() == cls) pick.push_back(i), ++k;
       }
     }
@@ -202,8 +202,8 @@ TEST_CASE("token attacks: query budget, truncation, empty texts, summary", "[att
   CHECK(exhausted > 0);
 
   // A text longer than max_len: only its first max_len words are attacked, the rest is kept.
-  std::string long_text = s.test.texts[12];
-  while (victim.tokenizer().tokenize(long_text).size() <= 300) long_text += " " + s.test.texts[13];
+  std::string long_text = s.test.texts[10];
+  while (victim.tokenizer().tokenize(long_text).size() <= 300) long_text += " " + s.test.texts[11];
   const auto r = PWWS().attack(victim, long_text, 1);
   CHECK(r.truncated);
   CHECK(r.num_words == victim.max_len());

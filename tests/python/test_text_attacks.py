@@ -179,3 +179,11 @@ def test_victims_black_box_torchscript_and_errors(spam, emails, tmp_path):
     assert [x.status for x in r] == ["skipped", "skipped"] and r[0].note == "no tokens"
     r = bw.text.PWWS(query_budget=3).run(spam, texts[:4], labels[:4], progress=False)
     assert all(x.queries <= 3 for x in r)
+
+
+def test_long_texts_are_truncated_with_a_warning(spam):
+    long = "Buy cheap money now " * 80 + "see you at the meeting tomorrow"
+    with pytest.warns(UserWarning, match="max_len = 256"):
+        r = bw.text.PWWS().run(spam, [long], [1], progress=False)[0]
+    assert r.truncated and r.num_words == spam.max_len
+    assert r.adversarial_text.endswith("see you at the meeting tomorrow")

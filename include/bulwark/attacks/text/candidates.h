@@ -32,33 +32,37 @@ class WordNetSynonyms : public WordCandidates {
   std::string repr() const override { return "WordNetSynonyms()"; }
 };
 
-// The k vocabulary words nearest to the word in the victim's embedding space (cosine), at
-// least min_cosine; needs a white-box victim. <pad>, <unk> and the word itself excluded.
-class EmbeddingNeighbours : public WordCandidates {
+// Candidates chosen by the victim's embedding cosine to the original word: at most k, each at
+// least min_cosine, most similar first. Needs a white-box victim.
+class CosineCandidates : public WordCandidates {
  public:
-  explicit EmbeddingNeighbours(int64_t k = 50, double min_cosine = 0.0);
-  std::vector<std::string> candidates(const AttackState& state, int64_t position) const override;
   std::string repr() const override;
   bool needs_embeddings() const override { return true; }
 
- private:
+ protected:
+  CosineCandidates(int64_t k, double min_cosine, std::string name);
   int64_t k_;
   double min_cosine_;
+  std::string name_;
 };
 
-// WordNet synonyms that are in the victim's vocabulary with embedding cosine >= min_cosine,
-// the k most similar first: TextFooler's candidate filter with the victim's embeddings standing
-// in for counter-fitted vectors.
-class FilteredSynonyms : public WordCandidates {
+// The k vocabulary words nearest to the word in the victim's embedding space. <pad>, <unk> and
+// the word itself excluded.
+class EmbeddingNeighbours : public CosineCandidates {
  public:
-  explicit FilteredSynonyms(int64_t k = 50, double min_cosine = 0.0);
+  explicit EmbeddingNeighbours(int64_t k = 50, double min_cosine = 0.0)
+      : CosineCandidates(k, min_cosine, "EmbeddingNeighbours") {}
   std::vector<std::string> candidates(const AttackState& state, int64_t position) const override;
-  std::string repr() const override;
-  bool needs_embeddings() const override { return true; }
+};
 
- private:
-  int64_t k_;
-  double min_cosine_;
+// WordNet synonyms that are in the victim's vocabulary, ranked and filtered by embedding cosine:
+// TextFooler's candidate filter with the victim's embeddings standing in for counter-fitted
+// vectors.
+class FilteredSynonyms : public CosineCandidates {
+ public:
+  explicit FilteredSynonyms(int64_t k = 50, double min_cosine = 0.0)
+      : CosineCandidates(k, min_cosine, "FilteredSynonyms") {}
+  std::vector<std::string> candidates(const AttackState& state, int64_t position) const override;
 };
 
 // Any function word -> candidate words (e.g. a Python callable).

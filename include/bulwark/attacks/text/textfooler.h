@@ -9,7 +9,7 @@ namespace bulwark::attacks::text {
 
 struct TextFoolerOptions : TextAttackOptions {
   int64_t max_candidates = 50;  // N: candidates per word, most similar first
-  double candidate_cosine = 0.0;  // delta: their minimum embedding cosine to the original word
+  double candidate_cosine = -1.0;  // delta: their minimum embedding cosine (-1: rank only)
 };
 
 // Word importance by deletion (Jin et al. eq. 2: the drop in the true class's probability, plus
