@@ -2,7 +2,8 @@
 attack, words changed, queries and seconds per e-mail, ham -> spam and spam -> ham apart.
 
     /usr/bin/python3 experiments/text_attacks.py [--n 400] [--victims bag,cnn]
-        [--attacks pwws,pwws-stopwords,hotflip,hotflip-greedy,textfooler,deepwordbug] [--json docs/results/text_attacks.json]
+        [--attacks pwws,pwws-stopwords,hotflip,hotflip-greedy,textfooler,
+        textfooler-cos0,textfooler-wordnet,deepwordbug] [--json docs/results/text_attacks.json]
         [--out docs/text_attacks.md] [--table-only]
 
 Victims: bw.models.spam_filter("bag") and ("cnn"), de-duplicated bodies cut to 256 tokens. The
@@ -27,6 +28,8 @@ ATTACKS = {
     "hotflip-greedy": ("HotFlip, greedy (beam 1, 1 flip per round)",
                        lambda: bw.text.HotFlip(beam_width=1, flips_per_state=1)),
     "textfooler": ("TextFooler-style (Jin et al. 2020)", lambda: bw.text.TextFooler()),
+    "textfooler-cos0": ("TextFooler-style, cosine >= 0", lambda: bw.text.TextFooler(candidate_cosine=0.0)),
+    "textfooler-wordnet": ("TextFooler-style, all WordNet synonyms", lambda: bw.text.TextFooler(candidates="wordnet")),
     "deepwordbug": ("DeepWordBug (Gao et al. 2018)", lambda: bw.text.DeepWordBug()),
 }
 
