@@ -88,7 +88,6 @@ std::vector<double> DeepWordBug::word_scores(AttackState& state,
     return scores;
   }
   // Prefixes w_1..w_i (i = 0..n) and suffixes w_i..w_n, each scored once.
-  const int64_t n = state.size();
   auto prefix = [&](int64_t i) { return std::vector<int64_t>(ids.begin(), ids.begin() + i); };
   auto suffix = [&](int64_t i) { return std::vector<int64_t>(ids.begin() + i, ids.end()); };
   const bool head = kind == "head" || kind == "combined";
@@ -103,7 +102,6 @@ std::vector<double> DeepWordBug::word_scores(AttackState& state,
       texts.push_back(suffix(p + 1));
     }
   }
-  (void)n;
   const auto s = state.scorer().score(texts);
   size_t at = 0;
   for (size_t k = 0; k < positions.size(); ++k) {

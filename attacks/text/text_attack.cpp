@@ -44,11 +44,9 @@ std::vector<const Scored*> Scorer::score(const std::vector<std::vector<int64_t>>
   // The sequences not seen before, each once, sorted by length so batches pad little.
   std::vector<const std::vector<int64_t>*> todo;
   {
-    std::unordered_map<std::vector<int64_t>, bool, Hash> pending;
+    std::unordered_set<std::vector<int64_t>, Hash> pending;
     for (const auto& s : sequences) {
-      if (cache_.count(s) || pending.count(s)) continue;
-      pending.emplace(s, true);
-      todo.push_back(&s);
+      if (!cache_.count(s) && pending.insert(s).second) todo.push_back(&s);
     }
   }
   bool exhausted = false;
