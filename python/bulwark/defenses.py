@@ -24,7 +24,7 @@ from ._adversarial_trainer import AdversarialTrainer, _crafting_module
 from ._random import get_seed
 
 __all__ = ["AdversarialTrainer", "pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "freelb_loss",
-           "RandomizedSmoothing", "Certificate", "certified_accuracy", "gaussian_augmentation"]
+           "attack_augmentation", "AttackAugmentation", "RandomizedSmoothing", "Certificate", "certified_accuracy", "gaussian_augmentation"]
 
 Certificate = namedtuple("Certificate", ["prediction", "radius", "p_lower"])
 Certificate.__doc__ = """CERTIFY's answer per input: ``prediction`` (int64, -1 = abstain),
@@ -192,6 +192,65 @@ def freelb_loss(model, ids, y, steps=3, step_size=0.1, init_mag=0.1, max_norm=0.
                                      check_real(max_norm, fn, "max_norm", low=0), seed)
     return _result(out, return_adv)
 
+
+class AttackAugmentation:
+    """One round of token-attack examples from :func:`attack_augmentation`: the successful
+    adversarial ``texts`` (whole texts with the edits written in), their true ``labels`` and
+    their ``indices`` in the texts given (int64 tensors), the same examples as the model sees them
+    in ``ids`` (``(M, L)`` int64 token ids padded with 0, at most the victim's ``max_len``
+    long), and every attacked text's result in ``results`` (:class:`bw.text.TextAttackResults`,
+    texts the model already got wrong marked skipped)."""
+
+    def __init__(self, texts, labels, indices, ids, results):
+        self.texts = texts
+        self.labels = torch.tensor(labels, dtype=torch.int64)
+        self.indices = torch.tensor(indices, dtype=torch.int64)
+        self.ids = ids
+        self.results = results
+
+    def __len__(self):
+        return len(self.texts)
+
+    def __repr__(self):
+        s = self.results.summary()
+        return (f"AttackAugmentation({len(self)} adversarial examples from {len(self.results)} attacked texts; "
+                f"success rate {100 * s['success_rate']:.1f}%)")
+
+
+def attack_augmentation(victim, attack, texts, labels, examples=None, seed=None, progress=True):
+    """Adversarial examples for training a text classifier by augmentation (TextAttack's trainer,
+    Morris et al. 2020; Jin et al. 2020): attacks ``examples`` of the training ``texts`` (drawn
+    without replacement with ``seed``; ``None``: all of them, in order) with ``attack`` (an
+    untargeted ``bw.text`` attack) against ``victim`` — the model being trained, as a
+    ``bw.text.Victim`` or ``bw.models.SpamFilter``; it is scored in eval mode and left exactly as
+    it was — and returns the successes under their true ``labels`` as an
+    :class:`AttackAugmentation`. Train on the clean data plus ``.ids``/``.labels``; refresh the
+    examples every epoch or few, as the model changes. ``seed=None`` draws the seed from torch's
+    global generator (so rounds differ, and ``torch.manual_seed`` makes the loop repeatable)."""
+    fn = "attack_augmentation"
+    from . import text as _text
+    if not isinstance(attack, _text._TextAttack):
+        raise TypeError(f"{fn}: attack must be a bw.text attack (PWWS, TextFooler, HotFlip, DeepWordBug), got "
+                        f"{type(attack).__name__}")
+    victim, texts, labels = attack._inputs(fn, victim, texts, labels)
+    if examples is None:
+        examples = -1
+    else:
+        examples = check_int(examples, fn, "examples", low=1)
+        if examples > len(texts):
+            raise ValueError(f"{fn}: examples must be at most the number of texts ({len(texts)}) or None for all, "
+                             f"got {examples}")
+    seed = check_seed(seed, fn, allow_none=True)
+    if seed is None:
+        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+    if attack._opts["targeted"]:
+        raise ValueError(f"{fn}: the attack must be untargeted (labels are the true labels), got {attack!r}")
+    with _text._progress_bar(f"{attack._NAME} augmentation", len(texts) if examples == -1 else examples,
+                             check_bool(progress, fn, "progress")) as bar:
+        out = _core.defenses.attack_augmentation(attack._impl, victim._impl, texts, labels, examples, seed, bar)
+    adv_texts, adv_labels, indices, ids, results = out
+    _text._warn_truncated(fn, victim, results)
+    return AttackAugmentation(adv_texts, adv_labels, indices, ids, _text.TextAttackResults(results))
 
 class RandomizedSmoothing:
     """Randomized smoothing (Cohen, Rosenfeld & Kolter 2019): ``g(x) = argmax_c P(f(x + e) = c)``

@@ -6,6 +6,7 @@
     bw.text.WordNet().synonyms("buy", pos="v")
 """
 
+import contextlib
 import os
 import warnings
 
@@ -210,6 +211,28 @@ def _encoding(fn, vocabulary, tokenizer, max_len):
     return tokenizer, vocabulary, check_int(max_len, fn, "max_len", low=1)
 
 
+@contextlib.contextmanager
+def _progress_bar(label, total, enabled):
+    """Yields a ``(done, total)`` callback driving a tqdm bar, or None when disabled."""
+    if not enabled or total <= 1:
+        yield None
+        return
+    from tqdm.auto import tqdm
+    bar = tqdm(total=total, desc=label, mininterval=0.5)
+    try:
+        yield lambda done, _total: bar.update(done - bar.n)
+    finally:
+        bar.close()
+
+
+def _warn_truncated(fn, victim, results):
+    cut = sum(r.truncated for r in results)
+    if cut:
+        warnings.warn(f"{fn}: {cut} of {len(results)} texts have more than max_len = {victim.max_len} "
+                      f"tokens; they were attacked on their first {victim.max_len} words and the rest "
+                      "kept as it was (result.truncated)", stacklevel=3)
+
+
 class TextAttackResults(list):
     """One :class:`TextAttackResult` per text, plus the metrics over them."""
 
@@ -282,6 +305,15 @@ class _TextAttack:
         without a token are ``"skipped"``; texts longer than the victim's ``max_len`` are attacked
         on their first ``max_len`` words (``result.truncated``)."""
         fn = f"{self._NAME}.run"
+        victim, texts, labels = self._inputs(fn, victim, texts, labels)
+        with _progress_bar(self._NAME, len(texts), check_bool(progress, fn, "progress")) as bar:
+            results = self._impl.run(victim._impl, texts, labels, bar)
+        _warn_truncated(fn, victim, results)
+        return TextAttackResults(results)
+
+    @staticmethod
+    def _inputs(fn, victim, texts, labels):
+        """The checked (Victim, list of str, list of int) behind run()'s arguments."""
         victim = as_victim(victim, fn)
         if isinstance(texts, str):
             texts = [texts]
@@ -293,22 +325,7 @@ class _TextAttack:
         labels = [check_int(y, fn, "labels[i]", low=0) for y in labels]
         if len(labels) != len(texts):
             raise ValueError(f"{fn}: got {len(texts)} texts but {len(labels)} labels")
-        bar = None
-        if check_bool(progress, fn, "progress") and len(texts) > 1:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(texts), desc=self._NAME, mininterval=0.5)
-        try:
-            results = self._impl.run(victim._impl, list(texts), labels,
-                                     (lambda d, n: bar.update(d - bar.n)) if bar is not None else None)
-        finally:
-            if bar is not None:
-                bar.close()
-        cut = sum(r.truncated for r in results)
-        if cut:
-            warnings.warn(f"{fn}: {cut} of {len(results)} texts have more than max_len = {victim.max_len} "
-                          f"tokens; they were attacked on their first {victim.max_len} words and the rest "
-                          "kept as it was (result.truncated)", stacklevel=2)
-        return TextAttackResults(results)
+        return victim, list(texts), labels
 
     __call__ = run
 

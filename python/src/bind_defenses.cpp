@@ -7,6 +7,7 @@
 #include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_losses.h>
 #include <bulwark/defenses/adversarial_trainer.h>
+#include <bulwark/defenses/attack_augmentation.h>
 #include <bulwark/defenses/freelb.h>
 #include <bulwark/defenses/randomized_smoothing.h>
 #include <bulwark/ops/norm.h>
@@ -113,6 +114,21 @@ void bind_defenses(py::module_& m) {
     o.seed = seed;
     return released([&] { return defenses::freelb_loss(embed, forward_embedded, ids, y, o); });
   });
+  d.def("attack_augmentation", [](attacks::text::TextAttack& attack, attacks::text::TextVictim& victim,
+                                  const std::vector<std::string>& texts, const std::vector<int64_t>& labels,
+                                  int64_t examples, uint64_t seed,
+                                  const std::function<void(int64_t, int64_t)>& progress) {
+    defenses::AttackAugmentationOptions o;
+    o.examples = examples;
+    o.seed = seed;
+    defenses::AttackAugmentation r;
+    {
+      py::gil_scoped_release nogil;
+      r = defenses::attack_augmentation(attack, victim, texts, labels, o, progress);
+    }
+    return py::make_tuple(r.texts, r.labels, r.indices, r.ids, r.results);
+  }, py::arg("attack"), py::arg("victim"), py::arg("texts"), py::arg("labels"), py::arg("examples"),
+     py::arg("seed"), py::arg("progress"));
 
   // The adversarial-training loop: C++ runs the epoch (attacks, Free AT's replays, validation);
   // the Python model, optimizer and DataLoader are called back with the GIL taken.

@@ -14,11 +14,15 @@
 #include <bulwark/attacks/text/textfooler.h>
 #include <bulwark/core/error.h>
 #include <bulwark/core/random.h>
-#include <bulwark/data/spam_assassin.h>
 #include <bulwark/models/reference.h>
+
+#include "spam_fixture.h"
 
 using namespace bulwark;
 using namespace bulwark::attacks::text;
+using bulwark::testing::labels_of;
+using bulwark::testing::spam;
+using bulwark::testing::Spam;
 using Strings = std::vector<std::string>;
 
 namespace {
@@ -26,42 +30,6 @@ std::shared_ptr<const Vocabulary> toy_vocabulary(int64_t n) {
   Strings words;
   for (int64_t i = 0; i < n; ++i) words.push_back("w" + std::to_string(i));
   return std::make_shared<const Vocabulary>(words);
-}
-
-struct Spam {
-  std::shared_ptr<TextModelVictim> victim;
-  data::TextDataset test;
-};
-
-// The reference embedding-bag spam filter (trained in seconds, then cached) and 16 test texts.
-const Spam& spam() {
-  static const Spam s = [] {
-    models::SpamClassifierRecipe recipe;
-    recipe.training.progress = false;
-    auto c = models::trained_spam_classifier(recipe);
-    Spam out;
-    out.victim = std::make_shared<TextModelVictim>(
-        c.model, std::make_shared<const Vocabulary>(c.vocabulary), c.tokenizer, c.max_len);
-    data::SpamAssassinOptions o;
-    o.split = "test";
-    auto test = data::spam_assassin(o);
-    // Both classes: the first 8 ham and the first 8 spam texts.
-    std::vector<int64_t> pick;
-    for (int64_t cls : {0, 1}) {
-      int64_t k = 0;
-      for (int64_t i = 0; i < test.size() && k < 8; ++i) {
-        if (test.labels[i].item<int64_t>() == cls) pick.push_back(i), ++k;
-      }
-    }
-    for (int64_t i : pick) out.test.texts.push_back(test.texts[i]);
-    out.test.labels = test.labels.index_select(0, at::tensor(pick, at::kLong));
-    return out;
-  }();
-  return s;
-}
-
-std::vector<int64_t> labels_of(const at::Tensor& t) {
-  return {t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel()};
 }
 
 // Every invariant an attack's output must satisfy.
