@@ -43,12 +43,16 @@ test-cpp: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
 test-python: build venv
-	BULWARK_VENV=$(CURDIR)/$(VENV) $(PYTHON) -m pytest -q tests/python
+	BULWARK_VENV=$(CURDIR)/$(VENV) BULWARK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q tests/python
 
 test: test-cpp test-python
 
+# The headline experiment (docs/experiments.md): models trained or loaded from the cache,
+# measured, and the report written to $(RESULTS)/report.md.
+RESULTS ?= results/fmnist
 demo: build
-	$(BUILD)/experiments/bulwark-demo
+	$(BUILD)/experiments/bulwark-run --config experiments/configs/fashion_mnist.ini --out $(RESULTS)
+	$(PYTHON) -m bulwark.report $(RESULTS)
 
 bench: build
 	$(BUILD)/bench/bench_classifier

@@ -1,0 +1,116 @@
+#include "experiment.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+
+#include <ATen/ATen.h>
+
+#include <bulwark/attacks/pgd.h>
+#include <bulwark/core/error.h>
+#include <bulwark/core/random.h>
+#include <bulwark/core/runtime.h>
+#include <bulwark/data/fashion_mnist.h>
+
+namespace bulwark::experiments {
+
+std::string cell(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+at::Tensor batched_logits(Classifier& model, const at::Tensor& x, int64_t batch) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> parts;
+  for (int64_t start = 0; start < x.size(0); start += batch) parts.push_back(model.logits(x.slice(0, start, start + batch)));
+  return at::cat(parts);
+}
+
+std::string Table::csv() const {
+  auto quoted = [](const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t k = 0; k < cells.size(); ++k) out += (k ? "," : "") + quoted(cells[k]);
+    out += "\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  return out;
+}
+
+Experiment::Experiment(Config config, std::string out_dir)
+    : config_(std::move(config)), out_dir_(std::move(out_dir)), results_(Json::object()), timings_(Json::object()) {
+  results_["format"] = "bulwark.experiment";
+  results_["version"] = 1;
+  results_["bulwark_version"] = version();
+  results_["name"] = config_.name;
+  results_["seed"] = config_.seed;
+  results_["config"] = to_json(config_);
+  results_["stages"] = Json::array();
+}
+
+const data::TensorDataset& Experiment::train_set() {
+  if (!train_.inputs.defined()) train_ = data::fashion_mnist("train").slice(0, config_.train_samples);
+  return train_;
+}
+
+const data::TensorDataset& Experiment::calibration_set() {
+  if (!calibration_.inputs.defined()) {
+    calibration_ = data::fashion_mnist("test").slice(0, config_.calibration_samples);
+  }
+  return calibration_;
+}
+
+const data::TensorDataset& Experiment::eval_set() {
+  if (!eval_.inputs.defined()) {
+    eval_ = data::fashion_mnist("test").slice(config_.calibration_samples, config_.eval_samples);
+  }
+  return eval_;
+}
+
+std::vector<TrainedModel>& Experiment::trained_models(const char* stage) {
+  BULWARK_CHECK(!models_.empty(), stage, ": no models; the train stage must run first (experiment.stages)");
+  return models_;
+}
+
+const at::Tensor& Experiment::adversarial(const TrainedModel& model, bool calibration) {
+  const std::string key = model.defense + (calibration ? "/calibration" : "/eval");
+  auto it = adversarial_.find(key);
+  if (it != adversarial_.end()) return it->second;
+  const data::TensorDataset& set = calibration ? calibration_set() : eval_set();
+  attacks::PGDOptions o;
+  o.eps = config_.adversarial_eps;
+  o.steps = config_.steps;
+  o.seed = derive_seed(static_cast<uint64_t>(config_.seed), calibration ? 1 : 2);
+  attacks::PGD pgd(o);
+  std::vector<at::Tensor> parts;
+  for (int64_t start = 0; start < set.size(); start += config_.attack_batch) {
+    const auto part = set.slice(start, config_.attack_batch);
+    parts.push_back(pgd(*model.classifier, part.inputs, part.labels));
+  }
+  return adversarial_.emplace(key, at::cat(parts)).first->second;
+}
+
+void Experiment::complete_stage(const std::string& stage, double seconds) {
+  results_["stages"].push(stage);
+  timings_[stage] = seconds;
+  write_files();
+}
+
+void Experiment::write_files() const {
+  namespace fs = std::filesystem;
+  const fs::path dir(out_dir_);
+  write_file_atomically((dir / "config.ini").string(), to_ini(config_));
+  write_file_atomically((dir / "results.json").string(), results_.dump());
+  write_file_atomically((dir / "timings.json").string(), timings_.dump());
+  for (const auto& [name, table] : tables_) write_file_atomically((dir / (name + ".csv")).string(), table.csv());
+}
+
+}  // namespace bulwark::experiments

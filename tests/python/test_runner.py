@@ -1,0 +1,148 @@
+"""bulwark-run: the same config gives byte-identical results (trained, then from the cache);
+bad configs are refused before anything runs, naming the key; a failing stage leaves the
+completed stages' files intact."""
+
+import json
+import re
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import bulwark as bw
+import bulwark.report
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("BULWARK_BUILD_DIR", ROOT / "build"))
+RUN = BUILD / "experiments" / "bulwark-run"
+SMOKE = ROOT / "experiments" / "configs" / "smoke.ini"
+FILES = ["results.json", "config.ini", "train.csv", "robustness.csv", "calibration.csv", "conformal.csv", "ood.csv",
+         "text_attacks.csv"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    assert RUN.is_file(), f"{RUN} is missing: build the project first (make build)"
+    e = dict(os.environ)
+    # A fresh model cache, so the first run trains and the second loads; the spam corpus stays
+    # where the bootstrap installed it.
+    e["BULWARK_SPAM_ASSASSIN_DIR"] = bw._core.data.spam_assassin_dir()
+    e["BULWARK_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    return e
+
+
+def run(env, *args):
+    return subprocess.run([str(RUN), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_same_config_same_bytes(env, tmp_path):
+    first = run(env, "--config", SMOKE, "--out", tmp_path / "a")
+    assert first.returncode == 0, first.stderr
+    assert "trained in" in first.stderr
+    second = run(env, "--config", SMOKE, "--out", tmp_path / "b")
+    assert second.returncode == 0, second.stderr
+    assert "loaded from the model cache" in second.stderr
+    for name in FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+    r = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert r["format"] == "bulwark.experiment" and r["bulwark_version"] == bw.__version__
+    assert r["stages"] == ["train", "robustness", "calibration", "conformal", "ood", "text"]
+    assert r["config"]["models"]["defenses"] == "standard fast"
+    for defense in ("standard", "fast"):
+        rob = r["robustness"][defense]
+        assert rob["eps"] == [0.05, 0.1]
+        # Worst case over the attacks is at most each attack, which is at most clean accuracy.
+        for k in range(2):
+            assert rob["worst_case"][k] <= min(rob["attacks"]["fgsm"][k], rob["attacks"]["pgd"][k]) + 1e-12
+            assert rob["attacks"]["pgd"][k] <= rob["clean_accuracy"] + 1e-12
+        cal = r["calibration"][defense]["clean"]
+        rel = cal["uncalibrated"]["reliability"]
+        assert sum(rel["count"]) == 100 and len(rel["edges"]) == 16
+        cp = r["conformal"][defense]["aps"]["0.1"]["clean"]
+        assert sum(cp["size_histogram"]) == 100 and len(cp["size_histogram"]) == 11
+        ood = r["ood"][defense]["knn"]
+        assert set(ood["sets"]) == {"digits", "uniform-noise", "gaussian-noise", "inverted", "adversarial"}
+        assert sum(ood["id_histogram"]) == 100 and sum(ood["sets"]["digits"]["histogram"]) == 100
+        assert 0 <= ood["sets"]["digits"]["auroc"] <= 1
+    text = r["text"]["attacks"]["hotflip"]
+    assert text["success_rate"] > 0.5 and len(text["examples"]) == 2
+    assert "[[" in text["examples"][0]["excerpt"]
+    cfg = (tmp_path / "a" / "config.ini").read_text()
+    assert "[models]\n" in cfg and "defenses = standard fast\n" in cfg and "lr = 0.001\n" in cfg
+
+    # The report: markdown with every section, and the figures it links, as PNG files.
+    report = pathlib.Path(bw.report.write_report(tmp_path / "a"))
+    md = report.read_text()
+    for heading in ("## Headline", "## Robustness", "## Calibration", "## Conformal prediction",
+                    "## Out-of-distribution detection", "## Token attacks on the spam filter"):
+        assert heading in md
+    figures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", md)
+    assert set(figures) == {"robustness.png", "reliability_standard.png", "reliability_fast.png", "conformal.png",
+                            "ood_standard.png", "ood_fast.png"}
+    for f in figures:
+        assert (tmp_path / "a" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "~~" in md and "**" in md  # an adversarial e-mail with its edits marked
+
+
+def test_resolved_config_reruns_to_the_same_results(env, tmp_path):
+    first = run(env, "--config", SMOKE, "--out", tmp_path / "a", "--experiment.stages", "train robustness")
+    assert first.returncode == 0, first.stderr
+    again = run(env, "--config", tmp_path / "a" / "config.ini", "--out", tmp_path / "b")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "a" / "results.json").read_bytes() == (tmp_path / "b" / "results.json").read_bytes()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[attacks]\nfoo = 1\n", "unrecognised option 'attacks.foo'"),
+    ("[models]\nepochs = many\n", "the argument ('many') for option 'models.epochs' is invalid"),
+    ("[attacks]\neps = 0.1 abc\n", "attacks.eps: 'abc' is not a number"),
+    ("[attacks]\neps = 0.1 2\n", "attacks.eps: 2 is outside (0, 1]"),
+    ("[models]\ndefenses = standard fastt\n", "models.defenses: unknown entry 'fastt'"),
+    ("[data]\neval-samples = 0\n", "data.eval-samples must be >= 1, got 0"),
+    ("[experiment]\nstages = robustness\n", "'robustness' needs the models of the 'train' stage"),
+    ("seed = 1\n", "unrecognised option 'seed'"),
+])
+def test_bad_config_is_refused_before_anything_runs(env, tmp_path, text, message):
+    cfg = tmp_path / "bad.ini"
+    cfg.write_text(text)
+    r = run(env, "--config", cfg, "--out", tmp_path / "out")
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_config_file_and_help(env, tmp_path):
+    r = run(env, "--config", tmp_path / "nope.ini", "--out", tmp_path / "out")
+    assert r.returncode == 2 and "no such file" in r.stderr and "nope.ini" in r.stderr
+    h = run(env, "--help")
+    assert h.returncode == 0
+    for option in ("--experiment.seed", "--models.defenses", "--attacks.eps", "--conformal.alphas", "--ood.sets",
+                   "--text.attacks"):
+        assert option in h.stdout
+
+
+def test_a_failing_stage_keeps_the_completed_results(env, tmp_path):
+    bad = dict(env, BULWARK_DIGITS_PATH=str(tmp_path / "no-digits.csv.gz"))
+    r = run(bad, "--config", SMOKE, "--out", tmp_path / "out")
+    assert r.returncode == 1
+    assert "stage 'ood' failed" in r.stderr and "no-digits.csv.gz" in r.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["stages"] == ["train", "robustness", "calibration", "conformal"]
+    assert "ood" not in results
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_report_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no results.json"):
+        bw.report.write_report(tmp_path)
+    (tmp_path / "results.json").write_text('{"format": "something else"}')
+    with pytest.raises(ValueError, match="not a bulwark-run result"):
+        bw.report.write_report(tmp_path)
+    with pytest.raises(TypeError, match="results_dir must be a path"):
+        bw.report.write_report(3)
+    r = subprocess.run([sys.executable, "-m", "bulwark.report", str(tmp_path / "missing")], capture_output=True,
+                       text=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "python")))
+    assert r.returncode == 2 and "no results.json" in r.stderr
