@@ -170,7 +170,8 @@ class AdversarialTrainer:
         return self.history
 
     def _report(self, r):
-        from tqdm.auto import tqdm
+        from ._progress import tqdm_class
+        tqdm = tqdm_class()
         line = (f"{self.method} epoch {r['epoch']}/{self.epochs}: loss {r['train_loss']:.4f}, "
                 f"train acc {r['train_accuracy']:.4f}")
         if not math.isnan(r["clean_accuracy"]):

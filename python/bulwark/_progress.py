@@ -3,6 +3,21 @@
 import contextlib
 
 
+def tqdm_class():
+    """tqdm's notebook bar where it works, else its text bar. tqdm.auto picks the notebook bar in
+    any Jupyter kernel, but that bar needs ipywidgets >= 7 (it sets FloatProgress.style), and
+    Debian 12 ships ipywidgets 6: there the bar would raise AttributeError on creation."""
+    try:
+        import ipywidgets
+        if int(ipywidgets.__version__.split(".")[0]) >= 7:
+            tqdm = tqdm_class()
+            return tqdm
+    except (ImportError, ValueError):
+        pass
+    from tqdm import tqdm
+    return tqdm
+
+
 @contextlib.contextmanager
 def progress_callback(label, enabled=True):
     """Yields a callback ``(epoch, epochs, batch, batches, loss)`` that drives a tqdm bar, or
@@ -10,7 +25,7 @@ def progress_callback(label, enabled=True):
     if not enabled:
         yield None
         return
-    from tqdm.auto import tqdm
+    tqdm = tqdm_class()
 
     state = {"bar": None, "epoch": -1}
 
@@ -41,7 +56,7 @@ def sample_bar(label, enabled=True):
     if not enabled:
         yield lambda offset: None
         return
-    from tqdm.auto import tqdm
+    tqdm = tqdm_class()
 
     bar = tqdm(desc=label, unit="sample", leave=True, mininterval=0.2)
 

@@ -217,7 +217,8 @@ def _progress_bar(label, total, enabled):
     if not enabled or total <= 1:
         yield None
         return
-    from tqdm.auto import tqdm
+    from ._progress import tqdm_class
+    tqdm = tqdm_class()
     bar = tqdm(total=total, desc=label, mininterval=0.5)
     try:
         yield lambda done, _total: bar.update(done - bar.n)
