@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   using Stage = void (*)(Experiment&);
   const std::pair<const char*, Stage> all[] = {
       {"train", train_stage},         {"robustness", robustness_stage}, {"calibration", calibration_stage},
-      {"conformal", conformal_stage}, {"ood", ood_stage},               {"text", text_stage}};
+      {"conformal", conformal_stage}, {"ood", ood_stage},               {"smoothing", smoothing_stage},
+      {"text", text_stage}};
   std::vector<std::pair<const char*, Stage>> stages;
   for (const auto& s : all) {
     if (c.has_stage(s.first)) stages.push_back(s);

@@ -36,7 +36,7 @@ std::vector<Field> fields(Config& c) {
       {"experiment", "name", &c.name, "a name for the run, recorded in the results"},
       {"experiment", "seed", &c.seed, "seed of every random choice (weights, shuffling, attacks, noise)"},
       {"experiment", "stages", &c.stages,
-       "stages to run, in this order: train robustness calibration conformal ood text"},
+       "stages to run, in this order: train robustness calibration conformal ood smoothing text"},
       {"data", "calibration-samples", &c.calibration_samples,
        "Fashion-MNIST test images that fit the calibrators and conformal thresholds (the first N)"},
       {"data", "eval-samples", &c.eval_samples,
@@ -66,6 +66,13 @@ std::vector<Field> fields(Config& c) {
       {"ood", "samples", &c.ood_samples, "images per OOD set (digits: at most 1,797)"},
       {"ood", "fit-samples", &c.fit_samples, "training images whose features fit the feature-based detectors"},
       {"ood", "histogram-bins", &c.histogram_bins, "bins of the score histograms"},
+      {"smoothing", "sigma", &c.sigma, "noise of randomized smoothing (training and certification), pixel units"},
+      {"smoothing", "epochs", &c.smoothing_epochs, "epochs of Gaussian-augmented training of the base model"},
+      {"smoothing", "samples", &c.smoothing_samples, "evaluation images certified (the first N)"},
+      {"smoothing", "n0", &c.smoothing_n0, "noise samples that choose the class (CERTIFY's n0)"},
+      {"smoothing", "n", &c.smoothing_n, "noise samples that bound its probability (CERTIFY's n)"},
+      {"smoothing", "alpha", &c.smoothing_alpha, "failure probability of each certificate"},
+      {"smoothing", "radii", &c.smoothing_radii, "L2 radii of the certified-accuracy table"},
       {"text", "arch", &c.text_arch, "spam filter: bag (embedding bag) or cnn (1D CNN)"},
       {"text", "attacks", &c.text_attacks, "token attacks on the spam filter: pwws hotflip textfooler deepwordbug"},
       {"text", "samples", &c.text_samples, "SpamAssassin test e-mails attacked"},
@@ -134,7 +141,7 @@ void check_positive(const char* key, int64_t v, int64_t lo = 1) {
 
 void validate(Config& c) {
   c.stage_list = words("experiment.stages", c.stages,
-                       {"train", "robustness", "calibration", "conformal", "ood", "text"});
+                       {"train", "robustness", "calibration", "conformal", "ood", "smoothing", "text"});
   for (const char* needs_models : {"robustness", "calibration", "conformal", "ood"}) {
     BULWARK_CHECK(!c.has_stage(needs_models) || c.has_stage("train"), "config: experiment.stages: '", needs_models,
                   "' needs the models of the 'train' stage (which loads them from the cache when it can)");
@@ -174,6 +181,16 @@ void validate(Config& c) {
   BULWARK_CHECK(c.fit_samples <= c.train_samples, "config: ood.fit-samples (", c.fit_samples,
                 ") must be at most data.train-samples (", c.train_samples, ")");
   check_positive("ood.histogram-bins", c.histogram_bins, 2);
+  BULWARK_CHECK(std::isfinite(c.sigma) && c.sigma > 0, "config: smoothing.sigma must be > 0, got ", c.sigma);
+  check_positive("smoothing.epochs", c.smoothing_epochs);
+  check_positive("smoothing.samples", c.smoothing_samples);
+  BULWARK_CHECK(c.smoothing_samples <= c.eval_samples, "config: smoothing.samples (", c.smoothing_samples,
+                ") must be at most data.eval-samples (", c.eval_samples, ")");
+  check_positive("smoothing.n0", c.smoothing_n0);
+  check_positive("smoothing.n", c.smoothing_n);
+  BULWARK_CHECK(std::isfinite(c.smoothing_alpha) && c.smoothing_alpha > 0 && c.smoothing_alpha < 0.5,
+                "config: smoothing.alpha must be in (0, 0.5), got ", c.smoothing_alpha);
+  c.smoothing_radius_list = numbers("smoothing.radii", c.smoothing_radii, 0, 100, true);
   words("text.arch", c.text_arch, {"bag", "cnn"});
   c.text_attack_list = words("text.attacks", c.text_attacks, {"pwws", "hotflip", "textfooler", "deepwordbug"});
   check_positive("text.samples", c.text_samples);

@@ -18,7 +18,7 @@ struct Config {
   // [experiment]
   std::string name = "fashion_mnist";
   int64_t seed = 0;
-  std::string stages = "train robustness calibration conformal ood text";
+  std::string stages = "train robustness calibration conformal ood smoothing text";
   // [data]
   int64_t calibration_samples = 2000;
   int64_t eval_samples = 1000;
@@ -50,6 +50,14 @@ struct Config {
   int64_t ood_samples = 1000;
   int64_t fit_samples = 10000;
   int64_t histogram_bins = 40;
+  // [smoothing]
+  double sigma = 0.25;
+  int64_t smoothing_epochs = 3;
+  int64_t smoothing_samples = 100;
+  int64_t smoothing_n0 = 100;
+  int64_t smoothing_n = 2000;
+  double smoothing_alpha = 0.001;
+  std::string smoothing_radii = "0 0.25 0.5 0.75";
   // [text]
   std::string text_arch = "bag";
   std::string text_attacks = "pwws hotflip";
@@ -59,7 +67,7 @@ struct Config {
   // Parsed lists (filled and checked by parse_config).
   std::vector<std::string> stage_list, defense_list, attack_list, calibrator_list, score_list,
       detector_list, ood_set_list, text_attack_list;
-  std::vector<double> eps_list, alpha_list;
+  std::vector<double> eps_list, alpha_list, smoothing_radius_list;
 
   bool has_stage(const std::string& stage) const;
 };

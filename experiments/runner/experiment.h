@@ -86,6 +86,7 @@ void robustness_stage(Experiment& e);
 void calibration_stage(Experiment& e);
 void conformal_stage(Experiment& e);
 void ood_stage(Experiment& e);
+void smoothing_stage(Experiment& e);
 void text_stage(Experiment& e);
 
 }  // namespace bulwark::experiments

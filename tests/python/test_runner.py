@@ -19,7 +19,7 @@ BUILD = pathlib.Path(os.environ.get("BULWARK_BUILD_DIR", ROOT / "build"))
 RUN = BUILD / "experiments" / "bulwark-run"
 SMOKE = ROOT / "experiments" / "configs" / "smoke.ini"
 FILES = ["results.json", "config.ini", "train.csv", "robustness.csv", "calibration.csv", "conformal.csv", "ood.csv",
-         "text_attacks.csv"]
+         "smoothing.csv", "text_attacks.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_same_config_same_bytes(env, tmp_path):
 
     r = json.loads((tmp_path / "a" / "results.json").read_text())
     assert r["format"] == "bulwark.experiment" and r["bulwark_version"] == bw.__version__
-    assert r["stages"] == ["train", "robustness", "calibration", "conformal", "ood", "text"]
+    assert r["stages"] == ["train", "robustness", "calibration", "conformal", "ood", "smoothing", "text"]
     assert r["config"]["models"]["defenses"] == "standard fast"
     for defense in ("standard", "fast"):
         rob = r["robustness"][defense]
@@ -67,6 +67,12 @@ def test_same_config_same_bytes(env, tmp_path):
         assert set(ood["sets"]) == {"digits", "uniform-noise", "gaussian-noise", "inverted", "adversarial"}
         assert sum(ood["id_histogram"]) == 100 and sum(ood["sets"]["digits"]["histogram"]) == 100
         assert 0 <= ood["sets"]["digits"]["auroc"] <= 1
+    rs = r["smoothing"]
+    curve = rs["curve_certified_accuracy"]
+    assert all(a >= b for a, b in zip(curve, curve[1:]))  # certified accuracy falls with the radius
+    assert curve[0] == rs["certified_accuracy"][0] <= rs["smoothed_accuracy"]
+    assert rs["certified_accuracy"][-1] == 0  # radius 0.75 > the largest one 200 samples can certify
+    assert rs["max_certifiable_radius"] < 0.75
     text = r["text"]["attacks"]["hotflip"]
     assert text["success_rate"] > 0.5 and len(text["examples"]) == 2
     assert "[[" in text["examples"][0]["excerpt"]
@@ -77,11 +83,11 @@ def test_same_config_same_bytes(env, tmp_path):
     report = pathlib.Path(bw.report.write_report(tmp_path / "a"))
     md = report.read_text()
     for heading in ("## Headline", "## Robustness", "## Calibration", "## Conformal prediction",
-                    "## Out-of-distribution detection", "## Token attacks on the spam filter"):
+                    "## Out-of-distribution detection", "## Certified robustness", "## Token attacks on the spam filter"):
         assert heading in md
     figures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", md)
     assert set(figures) == {"robustness.png", "reliability_standard.png", "reliability_fast.png", "conformal.png",
-                            "ood_standard.png", "ood_fast.png"}
+                            "ood_standard.png", "ood_fast.png", "certified_accuracy.png"}
     for f in figures:
         assert (tmp_path / "a" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "~~" in md and "**" in md  # an adversarial e-mail with its edits marked
@@ -131,6 +137,7 @@ def test_a_failing_stage_keeps_the_completed_results(env, tmp_path):
     assert "stage 'ood' failed" in r.stderr and "no-digits.csv.gz" in r.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["stages"] == ["train", "robustness", "calibration", "conformal"]
+    assert (tmp_path / "out" / "conformal.csv").exists() and not (tmp_path / "out" / "ood.csv").exists()
     assert "ood" not in results
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
