@@ -98,6 +98,22 @@ const at::Tensor& Experiment::adversarial(const TrainedModel& model, bool calibr
   return adversarial_.emplace(key, at::cat(parts)).first->second;
 }
 
+const at::Tensor& Experiment::logits(const TrainedModel& model, bool calibration, bool adversarial) {
+  const std::string key = model.defense + (calibration ? "/calibration" : "/eval") + (adversarial ? "/adversarial" : "");
+  auto it = logits_.find(key);
+  if (it != logits_.end()) return it->second;
+  const at::Tensor& x = adversarial ? this->adversarial(model, calibration)
+                                    : (calibration ? calibration_set() : eval_set()).inputs;
+  return logits_.emplace(key, batched_logits(*model.classifier, x, config_.attack_batch)).first->second;
+}
+
+Table& Experiment::new_table(const std::string& name, std::vector<std::string> header) {
+  Table& t = tables_[name];
+  t.header = std::move(header);
+  t.rows.clear();
+  return t;
+}
+
 void Experiment::complete_stage(const std::string& stage, double seconds) {
   results_["stages"].push(stage);
   timings_[stage] = seconds;

@@ -56,10 +56,14 @@ class Experiment {
   // PGD (calibration.adversarial-eps, attacks.steps steps) examples of the calibration or eval
   // images against `model`, computed once per model and shared by the stages.
   const at::Tensor& adversarial(const TrainedModel& model, bool calibration);
+  // The model's logits on the calibration or eval images, clean or adversarial (as above),
+  // computed once per model.
+  const at::Tensor& logits(const TrainedModel& model, bool calibration, bool adversarial);
 
   Json& results() { return results_; }
   Json& timings() { return timings_; }
-  Table& table(const std::string& name) { return tables_[name]; }
+  // The table `name`, emptied, with this header.
+  Table& new_table(const std::string& name, std::vector<std::string> header);
   // Marks `stage` completed and writes every result file.
   void complete_stage(const std::string& stage, double seconds);
   void write_files() const;
@@ -69,7 +73,7 @@ class Experiment {
   std::string out_dir_;
   data::TensorDataset train_, calibration_, eval_;
   std::vector<TrainedModel> models_;
-  std::map<std::string, at::Tensor> adversarial_;
+  std::map<std::string, at::Tensor> adversarial_, logits_;
   Json results_, timings_;
   std::map<std::string, Table> tables_;
 };

@@ -40,18 +40,16 @@ void calibration_stage(Experiment& e) {
   const auto& cal = e.calibration_set();
   const auto& eval = e.eval_set();
   Json& out = e.results()["calibration"];
-  Table& table = e.table("calibration");
-  table.header = {"defense", "data", "calibrator", "accuracy", "ece", "nll", "brier"};
-  table.rows.clear();
+  Table& table = e.new_table("calibration", {"defense", "data", "calibrator", "accuracy", "ece", "nll", "brier"});
   Progress bar("calibration", static_cast<int64_t>(models.size()));
   int64_t done = 0;
   for (const TrainedModel& m : models) {
     Json& r = out[m.defense];
     r["adversarial_eps"] = c.adversarial_eps;
-    const at::Tensor cal_clean = batched_logits(*m.classifier, cal.inputs, c.attack_batch);
-    const at::Tensor cal_adv = batched_logits(*m.classifier, e.adversarial(m, true), c.attack_batch);
-    const at::Tensor eval_clean = batched_logits(*m.classifier, eval.inputs, c.attack_batch);
-    const at::Tensor eval_adv = batched_logits(*m.classifier, e.adversarial(m, false), c.attack_batch);
+    const at::Tensor& cal_clean = e.logits(m, true, false);
+    const at::Tensor& cal_adv = e.logits(m, true, true);
+    const at::Tensor& eval_clean = e.logits(m, false, false);
+    const at::Tensor& eval_adv = e.logits(m, false, true);
     calibration::TemperatureScaling on_clean, on_adv;
     on_clean.fit(cal_clean, cal.labels);
     on_adv.fit(cal_adv, cal.labels);

@@ -21,16 +21,14 @@ void conformal_stage(Experiment& e) {
   const auto& cal = e.calibration_set();
   const auto& eval = e.eval_set();
   Json& out = e.results()["conformal"];
-  Table& table = e.table("conformal");
-  table.header = {"defense", "score", "alpha", "data", "coverage", "mean_set_size", "empty_sets"};
-  table.rows.clear();
+  Table& table = e.new_table("conformal", {"defense", "score", "alpha", "data", "coverage", "mean_set_size",
+                                 "empty_sets"});
   Progress bar("conformal", static_cast<int64_t>(models.size()));
   int64_t done = 0;
   for (const TrainedModel& m : models) {
     Json& r = out[m.defense];
-    const at::Tensor cal_logits = batched_logits(*m.classifier, cal.inputs, c.attack_batch);
-    const at::Tensor eval_logits[] = {batched_logits(*m.classifier, eval.inputs, c.attack_batch),
-                                      batched_logits(*m.classifier, e.adversarial(m, false), c.attack_batch)};
+    const at::Tensor& cal_logits = e.logits(m, true, false);
+    const at::Tensor eval_logits[] = {e.logits(m, false, false), e.logits(m, false, true)};
     const char* data_names[] = {"clean", "adversarial"};
     const int64_t k = cal_logits.size(1);
     for (size_t s = 0; s < c.score_list.size(); ++s) {

@@ -102,14 +102,12 @@ void ood_stage(Experiment& e) {
   const auto& eval = e.eval_set();
   const auto fit = e.train_set().slice(0, c.fit_samples);
   Json& out = e.results()["ood"];
-  Table& table = e.table("ood");
-  table.header = {"defense", "detector", "set", "auroc", "aupr_in", "aupr_out", "fpr_at_95_tpr"};
-  table.rows.clear();
+  Table& table = e.new_table("ood", {"defense", "detector", "set", "auroc", "aupr_in", "aupr_out", "fpr_at_95_tpr"});
   Progress bar("ood", static_cast<int64_t>(models.size() * c.detector_list.size()));
   int64_t done = 0;
   for (TrainedModel& m : models) {
     const auto sets = ood_sets(e, m);
-    const at::Tensor id_logits = batched_logits(*m.classifier, eval.inputs, c.attack_batch);
+    const at::Tensor& id_logits = e.logits(m, false, false);
     at::Tensor id_features, fit_features;
     std::vector<at::Tensor> set_logits, set_features;
     for (const auto& s : sets) set_logits.push_back(batched_logits(*m.classifier, s.second, c.attack_batch));

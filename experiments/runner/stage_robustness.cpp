@@ -61,9 +61,7 @@ void robustness_stage(Experiment& e) {
   const auto& eval = e.eval_set();
   auto& models = e.trained_models("robustness");
   Json& out = e.results()["robustness"];
-  Table& table = e.table("robustness");
-  table.header = {"defense", "attack", "eps", "accuracy"};
-  table.rows.clear();
+  Table& table = e.new_table("robustness", {"defense", "attack", "eps", "accuracy"});
   Progress bar("robustness", static_cast<int64_t>(models.size() * c.eps_list.size()));
   int64_t done = 0;
   for (const TrainedModel& m : models) {

@@ -81,9 +81,7 @@ void smoothing_stage(Experiment& e) {
   r["certified_accuracy"] = Json::from_tensor(at_radii);
   r["curve_radii"] = Json::from_tensor(curve_radii);
   r["curve_certified_accuracy"] = Json::from_tensor(curve);
-  Table& table = e.table("smoothing");
-  table.header = {"radius", "certified_accuracy"};
-  table.rows.clear();
+  Table& table = e.new_table("smoothing", {"radius", "certified_accuracy"});
   for (size_t k = 0; k < c.smoothing_radius_list.size(); ++k) {
     table.rows.push_back({cell(c.smoothing_radius_list[k]), cell(at_radii[static_cast<int64_t>(k)].item<double>())});
   }

@@ -58,9 +58,7 @@ void train_stage(Experiment& e) {
   const Config& c = e.config();
   e.models().clear();
   Json& out = e.results()["train"];
-  Table& table = e.table("train");
-  table.header = {"defense", "epochs", "final_train_loss", "final_train_accuracy"};
-  table.rows.clear();
+  Table& table = e.new_table("train", {"defense", "epochs", "final_train_loss", "final_train_accuracy"});
   for (const std::string& defense : c.defense_list) {
     const bool standard = defense == "standard";
     const int64_t epochs = standard ? c.epochs : c.adversarial_epochs;

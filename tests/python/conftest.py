@@ -62,3 +62,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def spam():
+    """The reference embedding-bag spam filter (trained in seconds, then cached)."""
+    return bw.models.spam_filter("bag", progress=False)
+
+
+@pytest.fixture(scope="session")
+def emails():
+    """16 SpamAssassin test e-mails, 8 ham then 8 spam, and their labels."""
+    texts, labels, _ = bw.data.spam_assassin("test")
+    ham = [i for i, y in enumerate(labels.tolist()) if y == 0][:8]
+    spam_ = [i for i, y in enumerate(labels.tolist()) if y == 1][:8]
+    pick = ham + spam_
+    return [texts[i] for i in pick], [int(labels[i]) for i in pick]

@@ -10,19 +10,6 @@ import torch.nn.functional as F
 import bulwark as bw
 
 
-@pytest.fixture(scope="module")
-def spam():
-    return bw.models.spam_filter("bag", progress=False)
-
-
-@pytest.fixture(scope="module")
-def emails():
-    texts, labels, _ = bw.data.spam_assassin("test")
-    ham = [i for i, y in enumerate(labels.tolist()) if y == 0][:8]
-    spam_ = [i for i, y in enumerate(labels.tolist()) if y == 1][:8]
-    return [texts[i] for i in ham + spam_], [int(labels[i]) for i in ham + spam_]
-
-
 def greedy_hotflip():
     return bw.text.HotFlip(beam_width=1, flips_per_state=1)
 

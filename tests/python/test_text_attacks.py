@@ -13,21 +13,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 from reference_pwws import ReferencePWWS  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def spam():
-    return bw.models.spam_filter("bag", progress=False)
-
-
-@pytest.fixture(scope="module")
-def emails():
-    texts, labels, _ = bw.data.spam_assassin("test")
-    # 8 ham and 8 spam texts.
-    ham = [i for i, y in enumerate(labels.tolist()) if y == 0][:8]
-    spam_ = [i for i, y in enumerate(labels.tolist()) if y == 1][:8]
-    pick = ham + spam_
-    return [texts[i] for i in pick], [int(labels[i]) for i in pick]
-
-
 def check_outputs(spam, results, max_change_fraction=0.2):
     for r in results:
         if r.status != "success":
