@@ -55,7 +55,9 @@ std::vector<Field> fields(Config& c) {
       {"attacks", "eps", &c.eps, "L-inf radii to evaluate, in pixel units of [0, 1]"},
       {"attacks", "steps", &c.steps, "iterations of pgd / apgd (square: 100 x steps queries)"},
       {"attacks", "batch-size", &c.attack_batch, "images per attack batch"},
-      {"calibration", "calibrators", &c.calibrators, "calibrators fitted on the calibration images: temperature"},
+      {"calibration", "calibrators", &c.calibrators,
+       "calibrators fitted on the calibration images, the first in the report's figures: "
+       "temperature vector matrix dirichlet histogram isotonic"},
       {"calibration", "bins", &c.bins, "equal-width bins of the ECE and the reliability diagrams"},
       {"calibration", "adversarial-eps", &c.adversarial_eps,
        "L-inf radius of the PGD examples calibration, conformal and OOD are also measured on"},
@@ -167,7 +169,8 @@ void validate(Config& c) {
   c.eps_list = numbers("attacks.eps", c.eps, 0, 1, false);
   check_positive("attacks.steps", c.steps);
   check_positive("attacks.batch-size", c.attack_batch);
-  c.calibrator_list = words("calibration.calibrators", c.calibrators, {"temperature"});
+  c.calibrator_list = words("calibration.calibrators", c.calibrators,
+                            {"temperature", "vector", "matrix", "dirichlet", "histogram", "isotonic"});
   check_positive("calibration.bins", c.bins, 2);
   BULWARK_CHECK(std::isfinite(c.adversarial_eps) && c.adversarial_eps > 0 && c.adversarial_eps <= 1,
                 "config: calibration.adversarial-eps must be in (0, 1], got ", c.adversarial_eps);

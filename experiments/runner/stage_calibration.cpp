@@ -1,9 +1,15 @@
-// The calibration stage: temperature scaling (Guo et al. 2017) fitted on the calibration images,
-// clean or PGD-perturbed, and ECE / NLL / Brier / accuracy with reliability curves before and
-// after, on the clean and the PGD-perturbed evaluation images.
+// The calibration stage: each calibrator of calibration.calibrators (temperature scaling, Guo et
+// al. 2017, first by default) fitted on the calibration images, clean or PGD-perturbed, and
+// ECE / NLL / Brier / accuracy with reliability curves before and after, on the clean and the
+// PGD-perturbed evaluation images.
+#include <memory>
+
 #include <ATen/ATen.h>
 
+#include <bulwark/calibration/binning_calibrators.h>
+#include <bulwark/calibration/linear_calibrators.h>
 #include <bulwark/calibration/temperature_scaling.h>
+#include <bulwark/core/error.h>
 #include <bulwark/core/progress.h>
 #include <bulwark/metrics/calibration_metrics.h>
 
@@ -12,17 +18,18 @@
 namespace bulwark::experiments {
 
 namespace {
-// Metrics and the reliability curve of logits against labels.
-Json calibration_report(const at::Tensor& logits, const at::Tensor& labels, int64_t bins) {
+// Metrics and the reliability curve of scores (logits, or probabilities when !logits) against
+// labels.
+Json calibration_report(const at::Tensor& scores, const at::Tensor& labels, bool logits, int64_t bins) {
   metrics::Binning b;
   b.bins = bins;
   Json r = Json::object();
-  r["accuracy"] = logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
-  r["ece"] = metrics::ece(logits, labels, /*logits=*/true, b);
-  r["mce"] = metrics::mce(logits, labels, true, b);
-  r["nll"] = metrics::nll(logits, labels, true);
-  r["brier"] = metrics::brier(logits, labels, true);
-  const auto [confidence, correct] = metrics::top_label(logits, labels, true, "calibration");
+  r["accuracy"] = scores.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+  r["ece"] = metrics::ece(scores, labels, logits, b);
+  r["mce"] = metrics::mce(scores, labels, logits, b);
+  r["nll"] = metrics::nll(scores, labels, logits);
+  r["brier"] = metrics::brier(scores, labels, logits);
+  const auto [confidence, correct] = metrics::top_label(scores, labels, logits, "calibration");
   r["mean_confidence"] = confidence.mean().item<double>();
   const auto curve = metrics::reliability_curve(confidence, correct, b);
   Json& rc = r["reliability"];
@@ -31,6 +38,24 @@ Json calibration_report(const at::Tensor& logits, const at::Tensor& labels, int6
   rc["count"] = Json::from_tensor(curve.count);
   rc["edges"] = Json::from_tensor(curve.edges);
   return r;
+}
+
+// Every calibrator takes the logits (the probability-based ones with their `logits` flag on).
+std::unique_ptr<calibration::Calibrator> make_calibrator(const std::string& name, int64_t bins) {
+  if (name == "temperature") return std::make_unique<calibration::TemperatureScaling>();
+  if (name == "vector") return std::make_unique<calibration::VectorScaling>();
+  if (name == "matrix") return std::make_unique<calibration::MatrixScaling>();
+  if (name == "dirichlet") return std::make_unique<calibration::DirichletCalibration>(1e-3, 1e-3, /*logits=*/true);
+  if (name == "histogram") return std::make_unique<calibration::HistogramBinning>(bins, false, /*logits=*/true);
+  if (name == "isotonic") return std::make_unique<calibration::IsotonicCalibration>(/*logits=*/true);
+  throw InvalidArgument(detail::str("calibration.calibrators: unknown calibrator '", name, "'"));
+}
+
+// The calibrated scores of `logits` and whether they are logits: temperature scaling reports
+// on z / T (exactly its softmax), the others on their probabilities.
+std::pair<at::Tensor, bool> calibrated(const calibration::Calibrator& cal, const at::Tensor& logits) {
+  if (const auto* ts = dynamic_cast<const calibration::TemperatureScaling*>(&cal)) return {ts->transform(logits), true};
+  return {cal.predict_proba(logits), false};
 }
 }  // namespace
 
@@ -50,23 +75,32 @@ void calibration_stage(Experiment& e) {
     const at::Tensor& cal_adv = e.logits(m, true, true);
     const at::Tensor& eval_clean = e.logits(m, false, false);
     const at::Tensor& eval_adv = e.logits(m, false, true);
-    calibration::TemperatureScaling on_clean, on_adv;
-    on_clean.fit(cal_clean, cal.labels);
-    on_adv.fit(cal_adv, cal.labels);
-    r["temperature"]["fitted_on_clean"] = on_clean.temperature();
-    r["temperature"]["fitted_on_adversarial"] = on_adv.temperature();
+    // Each calibrator fitted twice: on clean and on adversarial calibration logits.
+    std::vector<std::pair<std::string, std::unique_ptr<calibration::Calibrator>>> fitted;
+    for (const std::string& name : c.calibrator_list) {
+      for (const auto& [suffix, logits] : {std::pair<const char*, const at::Tensor*>{"_clean", &cal_clean},
+                                           std::pair<const char*, const at::Tensor*>{"_adversarial", &cal_adv}}) {
+        auto cal_obj = make_calibrator(name, c.bins);
+        cal_obj->fit(*logits, cal.labels);
+        if (const auto* ts = dynamic_cast<const calibration::TemperatureScaling*>(cal_obj.get())) {
+          r["temperature"][std::string("fitted_on") + suffix] = ts->temperature();
+        }
+        fitted.emplace_back(name + suffix, std::move(cal_obj));
+      }
+    }
     const std::pair<const char*, const at::Tensor*> data[] = {{"clean", &eval_clean}, {"adversarial", &eval_adv}};
     for (const auto& [name, logits] : data) {
       Json& d = r[name];
-      const std::pair<const char*, at::Tensor> variants[] = {
-          {"uncalibrated", *logits},
-          {"temperature_clean", on_clean.transform(*logits)},
-          {"temperature_adversarial", on_adv.transform(*logits)}};
-      for (const auto& [calibrator, z] : variants) {
+      auto add = [&, name = name](const std::string& calibrator, const at::Tensor& scores, bool are_logits) {
         Json& v = d[calibrator];
-        v = calibration_report(z, eval.labels, c.bins);
+        v = calibration_report(scores, eval.labels, are_logits, c.bins);
         table.rows.push_back({m.defense, name, calibrator, cell(v.number("accuracy")), cell(v.number("ece")),
                               cell(v.number("nll")), cell(v.number("brier"))});
+      };
+      add("uncalibrated", *logits, true);
+      for (const auto& [calibrator, obj] : fitted) {
+        const auto [scores, are_logits] = calibrated(*obj, *logits);
+        add(calibrator, scores, are_logits);
       }
     }
     bar.update(++done, m.defense);

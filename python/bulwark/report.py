@@ -23,12 +23,29 @@ DEFENSE_NAMES = {"standard": "Standard", "fast": "Fast-AT", "pgd": "PGD-AT", "tr
                  "free": "Free-AT"}
 ATTACK_NAMES = {"fgsm": "FGSM", "pgd": "PGD", "apgd-ce": "APGD-CE", "apgd-dlr": "APGD-DLR", "square": "Square",
                 "autoattack": "AutoAttack"}
-CALIBRATOR_NAMES = {"uncalibrated": "uncalibrated", "temperature_clean": "temperature (fit on clean)",
-                    "temperature_adversarial": "temperature (fit on adversarial)"}
+CALIBRATORS = {"temperature": "temperature", "vector": "vector scaling", "matrix": "matrix scaling",
+               "dirichlet": "Dirichlet", "histogram": "histogram binning", "isotonic": "isotonic"}
+
+
+def _calibrator_name(key):
+    """"uncalibrated", or "<calibrator>_clean" / "<calibrator>_adversarial" as a label."""
+    if key == "uncalibrated":
+        return key
+    name, _, fit = key.rpartition("_")
+    return f"{CALIBRATORS.get(name, name)} (fit on {fit})"
+
+
+def _num(v, fmt=".3f"):
+    return "–" if v is None else format(v, fmt)
 
 
 def _pct(v, digits=1):
     return "–" if v is None else f"{100 * v:.{digits}f}%"
+
+
+def _first_calibrator(entry):
+    """The key of the first calibrator fitted on clean data in a calibration entry."""
+    return next(k for k in entry["clean"] if k.endswith("_clean"))
 
 
 def _defense(name):
@@ -117,11 +134,12 @@ def _calibration(r, out_dir):
     figures = []
     for m in models:
         cal = r["calibration"][m]
+        first = _first_calibrator(cal)
         fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), sharey=True)
         for ax, data in zip(axes, ("clean", "adversarial")):
-            for half, (calibrator, color) in enumerate((("uncalibrated", "C3"), ("temperature_clean", "C0"))):
+            for half, (calibrator, color) in enumerate((("uncalibrated", "C3"), (first, "C0"))):
                 v = cal[data][calibrator]
-                _reliability_axes(ax, v["reliability"], f"{CALIBRATOR_NAMES[calibrator]}, ECE {_pct(v['ece'], 2)}",
+                _reliability_axes(ax, v["reliability"], f"{_calibrator_name(calibrator)}, ECE {_pct(v['ece'], 2)}",
                                   color, half)
             ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="perfect calibration")
             ax.set_xlim(0, 1)
@@ -136,17 +154,17 @@ def _calibration(r, out_dir):
     for m in models:
         cal = r["calibration"][m]
         for data in ("clean", "adversarial"):
-            for calibrator in ("uncalibrated", "temperature_clean", "temperature_adversarial"):
-                v = cal[data][calibrator]
-                rows.append([_defense(m), data, CALIBRATOR_NAMES[calibrator], _pct(v["accuracy"]), _pct(v["ece"], 2),
-                             f"{v['nll']:.3f}", f"{v['brier']:.3f}", _pct(v["mean_confidence"])])
-    temps = ", ".join(f"{_defense(m)} T = {r['calibration'][m]['temperature']['fitted_on_clean']:.2f} on clean, "
+            for calibrator, v in cal[data].items():
+                rows.append([_defense(m), data, _calibrator_name(calibrator), _pct(v["accuracy"]), _pct(v["ece"], 2),
+                             _num(v["nll"]), _num(v["brier"]), _pct(v["mean_confidence"])])
+    temps = "; ".join(f"{_defense(m)}: T = {r['calibration'][m]['temperature']['fitted_on_clean']:.2f} fitted on clean, "
                       f"{r['calibration'][m]['temperature']['fitted_on_adversarial']:.2f} on adversarial"
-                      for m in models)
+                      for m in models if "temperature" in r["calibration"][m])
     text = ["## Calibration", "",
-            f"Temperature scaling fitted on the {r['config']['data']['calibration-samples']} calibration images, "
-            f"clean or perturbed by PGD at ε = {eps:g}, measured on the evaluation images ({temps}). "
-            f"ECE with {r['config']['calibration']['bins']} equal-width bins.", ""]
+            f"Calibrators fitted on the {r['config']['data']['calibration-samples']} calibration images, clean or "
+            f"perturbed by PGD at ε = {eps:g}, measured on the evaluation images"
+            + (f" ({temps})" if temps else "") + f". ECE with {r['config']['calibration']['bins']} equal-width bins; "
+            "the figures show the first calibrator fitted on clean images.", ""]
     text += [f"![reliability diagram]({f})" for f in figures]
     text += ["", _table(["model", "data", "calibrator", "accuracy", "ECE", "NLL", "Brier", "mean confidence"], rows,
                         ["---", "---", "---"] + ["---:"] * 5)]
@@ -342,9 +360,9 @@ def _headline(r):
             row += [_pct(rob["clean_accuracy"])] + [_pct(a) for a in rob["worst_case"]]
         if "calibration" in r:
             c = r["calibration"][m]
-            row.append(f"{_pct(c['clean']['uncalibrated']['ece'], 2)} → {_pct(c['clean']['temperature_clean']['ece'], 2)}")
-            row.append(f"{_pct(c['adversarial']['uncalibrated']['ece'], 2)} → "
-                       f"{_pct(c['adversarial']['temperature_clean']['ece'], 2)}")
+            first = _first_calibrator(c)
+            row.append(f"{_pct(c['clean']['uncalibrated']['ece'], 2)} → {_pct(c['clean'][first]['ece'], 2)}")
+            row.append(f"{_pct(c['adversarial']['uncalibrated']['ece'], 2)} → {_pct(c['adversarial'][first]['ece'], 2)}")
         if "conformal" in r:
             s = list(r["conformal"][m])[-1]
             a = list(r["conformal"][m][s])[0]
@@ -358,7 +376,8 @@ def _headline(r):
     if "robustness" in r:
         header += ["clean"] + [f"robust, ε = {e:g}" for e in r["robustness"][models[0]]["eps"]]
     if "calibration" in r:
-        header += ["ECE clean (→ TS)", "ECE adversarial (→ TS)"]
+        first = CALIBRATORS.get(_first_calibrator(r["calibration"][models[0]])[:-len("_clean")], "calibrated")
+        header += [f"ECE clean (→ {first})", f"ECE adversarial (→ {first})"]
     if "conformal" in r:
         s = list(r["conformal"][models[0]])[-1]
         a = list(r["conformal"][models[0]][s])[0]

@@ -59,6 +59,12 @@ def test_same_config_same_bytes(env, tmp_path):
             assert rob["worst_case"][k] <= min(rob["attacks"]["fgsm"][k], rob["attacks"]["pgd"][k]) + 1e-12
             assert rob["attacks"]["pgd"][k] <= rob["clean_accuracy"] + 1e-12
         cal = r["calibration"][defense]["clean"]
+        assert list(cal) == ["uncalibrated"] + [f"{c}_{fit}" for c in ("temperature", "vector", "matrix", "dirichlet",
+                                                                       "histogram", "isotonic")
+                                                for fit in ("clean", "adversarial")]
+        # Temperature scaling never changes the predicted class.
+        assert cal["temperature_clean"]["accuracy"] == cal["uncalibrated"]["accuracy"]
+        assert r["calibration"][defense]["temperature"]["fitted_on_clean"] > 0
         rel = cal["uncalibrated"]["reliability"]
         assert sum(rel["count"]) == 100 and len(rel["edges"]) == 16
         cp = r["conformal"][defense]["aps"]["0.1"]["clean"]
