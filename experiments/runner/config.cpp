@@ -297,15 +297,7 @@ Json to_json(const Config& config) {
   Config copy = config;
   Json out = Json::object();
   for (const Field& f : fields(copy)) {
-    Json& slot = out[f.section][f.key];
-    std::visit([&](auto* p) {
-      using T = std::remove_pointer_t<decltype(p)>;
-      if constexpr (std::is_same_v<T, std::string>) {
-        slot = Json(*p);
-      } else {
-        slot = Json(*p);
-      }
-    }, f.target);
+    std::visit([&](auto* p) { out[f.section][f.key] = Json(*p); }, f.target);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include <bulwark/attacks/pgd.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/files.h>
 #include <bulwark/core/random.h>
 #include <bulwark/core/runtime.h>
 #include <bulwark/data/fashion_mnist.h>
@@ -123,10 +124,11 @@ void Experiment::complete_stage(const std::string& stage, double seconds) {
 void Experiment::write_files() const {
   namespace fs = std::filesystem;
   const fs::path dir(out_dir_);
-  write_file_atomically((dir / "config.ini").string(), to_ini(config_));
-  write_file_atomically((dir / "results.json").string(), results_.dump());
-  write_file_atomically((dir / "timings.json").string(), timings_.dump());
-  for (const auto& [name, table] : tables_) write_file_atomically((dir / (name + ".csv")).string(), table.csv());
+  constexpr const char* where = "bulwark-run";
+  write_text_file((dir / "config.ini").string(), to_ini(config_), where);
+  write_text_file((dir / "results.json").string(), results_.dump(), where);
+  write_text_file((dir / "timings.json").string(), timings_.dump(), where);
+  for (const auto& [name, table] : tables_) write_text_file((dir / (name + ".csv")).string(), table.csv(), where);
 }
 
 }  // namespace bulwark::experiments

@@ -3,8 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include <ATen/ATen.h>
 
@@ -167,23 +165,6 @@ std::string Json::dump(int indent) const {
   write(out, indent, 0);
   out += '\n';
   return out;
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    BULWARK_CHECK_AS(FileError, f.good(), "cannot write ", tmp.string());
-    f << text;
-    f.flush();
-    BULWARK_CHECK_AS(FileError, f.good(), "cannot write ", tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  BULWARK_CHECK_AS(FileError, !ec, "cannot rename ", tmp.string(), " to ", path, ": ", ec.message());
 }
 
 }  // namespace bulwark::experiments

@@ -50,8 +50,4 @@ class Json {
   std::variant<std::monostate, double, int64_t, bool, std::string, Array, Object> value_;
 };
 
-// Writes `text` to `path` atomically: a temporary file in the same directory, then renamed over
-// `path`, so readers never see a half-written file. FileError naming the path on failure.
-void write_file_atomically(const std::string& path, const std::string& text);
-
 }  // namespace bulwark::experiments

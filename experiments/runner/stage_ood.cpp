@@ -75,24 +75,20 @@ at::Tensor features(TrainedModel& m, const at::Tensor& x, int64_t batch) {
 }
 
 // ROC of "OOD = positive": for thresholds t over the pooled scores, TPR = P(ood >= t) and
-// FPR = P(id >= t), at `points` thresholds evenly spaced in rank.
+// FPR = P(id >= t), at `points` thresholds evenly spaced in rank, then (0, 0) above every score.
 std::pair<std::vector<double>, std::vector<double>> roc_curve(const at::Tensor& id, const at::Tensor& ood,
                                                               int64_t points = 101) {
   const at::Tensor pooled = std::get<0>(at::cat({id, ood}).to(at::kDouble).sort());
-  const at::Tensor id_sorted = std::get<0>(id.to(at::kDouble).sort()), ood_sorted = std::get<0>(ood.to(at::kDouble).sort());
-  std::vector<double> fpr, tpr;
-  const int64_t n = pooled.size(0);
-  for (int64_t p = 0; p < points; ++p) {
-    const int64_t rank = std::min<int64_t>(n - 1, (p * (n - 1)) / (points - 1));
-    const at::Tensor t = pooled[rank];
-    const double f = 1.0 - at::searchsorted(id_sorted, t).item<double>() / static_cast<double>(id.size(0));
-    const double r = 1.0 - at::searchsorted(ood_sorted, t).item<double>() / static_cast<double>(ood.size(0));
-    fpr.push_back(f);
-    tpr.push_back(r);
-  }
-  fpr.push_back(0.0);  // above every score
-  tpr.push_back(0.0);
-  return {fpr, tpr};
+  const at::Tensor ranks = (at::arange(points, at::kLong) * (pooled.size(0) - 1)).div(points - 1, "floor");
+  const at::Tensor t = pooled.index_select(0, ranks);
+  // The share of each set at or above t: 1 - (count strictly below t) / size.
+  auto above = [&](const at::Tensor& s) {
+    const at::Tensor sorted = std::get<0>(s.to(at::kDouble).sort());
+    at::Tensor share = 1.0 - at::searchsorted(sorted, t).to(at::kDouble) / static_cast<double>(s.size(0));
+    share = at::cat({share, at::zeros({1}, at::kDouble)});
+    return std::vector<double>(share.data_ptr<double>(), share.data_ptr<double>() + share.numel());
+  };
+  return {above(id), above(ood)};
 }
 }  // namespace
 

@@ -69,3 +69,17 @@ def sample_bar(label, enabled=True):
         yield make
     finally:
         bar.close()
+
+
+@contextlib.contextmanager
+def count_bar(label, total, enabled=True):
+    """Yields a ``(done, total)`` callback driving a tqdm bar over ``total`` items, or None when
+    disabled or for a single item."""
+    if not enabled or total <= 1:
+        yield None
+        return
+    bar = tqdm_class()(total=total, desc=label, mininterval=0.5)
+    try:
+        yield lambda done, _total: bar.update(done - bar.n)
+    finally:
+        bar.close()

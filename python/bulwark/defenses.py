@@ -21,6 +21,7 @@ import torch
 from . import _core
 from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed, check_str
 from ._adversarial_trainer import AdversarialTrainer, _crafting_module
+from ._progress import count_bar
 from ._random import get_seed
 
 __all__ = ["AdversarialTrainer", "pgd_at_loss", "fast_at_loss", "trades_loss", "mart_loss", "freelb_loss",
@@ -245,7 +246,7 @@ def attack_augmentation(victim, attack, texts, labels, examples=None, seed=None,
         seed = int(torch.randint(0, 2 ** 62, (1,)).item())
     if attack._opts["targeted"]:
         raise ValueError(f"{fn}: the attack must be untargeted (labels are the true labels), got {attack!r}")
-    with _text._progress_bar(f"{attack._NAME} augmentation", len(texts) if examples == -1 else examples,
+    with count_bar(f"{attack._NAME} augmentation", len(texts) if examples == -1 else examples,
                              check_bool(progress, fn, "progress")) as bar:
         out = _core.defenses.attack_augmentation(attack._impl, victim._impl, texts, labels, examples, seed, bar)
     adv_texts, adv_labels, indices, ids, results = out

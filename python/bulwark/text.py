@@ -6,7 +6,6 @@
     bw.text.WordNet().synonyms("buy", pos="v")
 """
 
-import contextlib
 import os
 import warnings
 
@@ -14,6 +13,7 @@ import torch
 
 from . import _core
 from ._convert import check_bool, check_int, check_real, check_seed, check_str
+from ._progress import count_bar
 
 _text = _core.text
 
@@ -211,21 +211,6 @@ def _encoding(fn, vocabulary, tokenizer, max_len):
     return tokenizer, vocabulary, check_int(max_len, fn, "max_len", low=1)
 
 
-@contextlib.contextmanager
-def _progress_bar(label, total, enabled):
-    """Yields a ``(done, total)`` callback driving a tqdm bar, or None when disabled."""
-    if not enabled or total <= 1:
-        yield None
-        return
-    from ._progress import tqdm_class
-    tqdm = tqdm_class()
-    bar = tqdm(total=total, desc=label, mininterval=0.5)
-    try:
-        yield lambda done, _total: bar.update(done - bar.n)
-    finally:
-        bar.close()
-
-
 def _warn_truncated(fn, victim, results):
     cut = sum(r.truncated for r in results)
     if cut:
@@ -307,7 +292,7 @@ class _TextAttack:
         on their first ``max_len`` words (``result.truncated``)."""
         fn = f"{self._NAME}.run"
         victim, texts, labels = self._inputs(fn, victim, texts, labels)
-        with _progress_bar(self._NAME, len(texts), check_bool(progress, fn, "progress")) as bar:
+        with count_bar(self._NAME, len(texts), check_bool(progress, fn, "progress")) as bar:
             results = self._impl.run(victim._impl, texts, labels, bar)
         _warn_truncated(fn, victim, results)
         return TextAttackResults(results)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/files.h>
 
 namespace bulwark::json {
 
@@ -205,12 +206,7 @@ std::vector<double> Object::numbers(const std::string& key) const {
   return *v;
 }
 
-void Object::write_file(const std::string& path) const {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw FileError(detail::str("cannot write '", path, "'"));
-  f << dump();
-  if (!f) throw FileError(detail::str("writing '", path, "' failed"));
-}
+void Object::write_file(const std::string& path) const { write_text_file(path, dump(), "json"); }
 
 Object Object::read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -1,12 +1,12 @@
 #include <bulwark/text/vocabulary.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/files.h>
 
 namespace bulwark::text {
 
@@ -95,13 +95,9 @@ at::Tensor Vocabulary::encode_batch(const std::vector<std::vector<std::string>>&
 }
 
 void Vocabulary::save(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    BULWARK_CHECK_AS(FileError, f.good(), "Vocabulary.save: cannot write '", path, "'");
-    for (const auto& t : tokens_) f << t << '\n';
-  }
-  std::filesystem::rename(tmp, path);
+  std::string text;
+  for (const auto& t : tokens_) text += t + '\n';
+  write_text_file(path, text, "Vocabulary.save");
 }
 
 Vocabulary Vocabulary::load(const std::string& path) {

@@ -145,7 +145,7 @@ def test_a_failing_stage_keeps_the_completed_results(env, tmp_path):
     assert results["stages"] == ["train", "robustness", "calibration", "conformal"]
     assert (tmp_path / "out" / "conformal.csv").exists() and not (tmp_path / "out" / "ood.csv").exists()
     assert "ood" not in results
-    assert not list((tmp_path / "out").glob(".*.tmp"))
+    assert not list((tmp_path / "out").glob("*.tmp.*"))  # no temporary left behind
 
 
 def test_report_errors(tmp_path):

@@ -26,6 +26,7 @@ class Object {
   bool boolean(const std::string& key) const;
   std::vector<double> numbers(const std::string& key) const;
 
+  // Atomically (write_text_file): a crash never leaves half a file.
   void write_file(const std::string& path) const;
   static Object read_file(const std::string& path);
 
