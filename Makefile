@@ -50,7 +50,8 @@ test: test-cpp test-python
 # The headline experiment (docs/experiments.md): models trained or loaded from the cache,
 # measured, and the report written to $(RESULTS)/report.md.
 RESULTS ?= results/fmnist
-demo: build
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target bulwark-run _core  # only what the demo runs
 	$(BUILD)/experiments/bulwark-run --config experiments/configs/fashion_mnist.ini --out $(RESULTS)
 	$(PYTHON) -m bulwark.report $(RESULTS)
 

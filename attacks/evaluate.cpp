@@ -87,4 +87,42 @@ Evaluation evaluate(Classifier& model, const at::Tensor& x, const at::Tensor& y,
   return ev;
 }
 
+Evaluation evaluate(Classifier& model, data::BatchSource& data, const std::vector<NamedAttack>& attacks,
+                    const EvaluateOptions& options) {
+  std::vector<Evaluation> parts;
+  int64_t seen = 0;
+  EvaluateOptions batch = options;  // a progress bar per batch: the pass's length is unknown
+  data.begin_epoch(0);
+  while (auto b = data.next()) {
+    if (options.on_batch) {
+      batch.on_batch = [&](int64_t done, int64_t) { options.on_batch(seen + done, -1); };
+    }
+    parts.push_back(evaluate(model, b->inputs, b->labels, attacks, batch));
+    seen += b->inputs.size(0);
+  }
+  BULWARK_CHECK(!parts.empty(), "evaluate: data is empty");
+  Evaluation ev;
+  ev.names = parts.front().names;
+  std::vector<at::Tensor> correct, robust;
+  for (const Evaluation& p : parts) {
+    correct.push_back(p.correct);
+    robust.push_back(p.robust);
+  }
+  ev.correct = at::cat(correct);
+  ev.robust = at::cat(robust, 1);
+  ev.worst_case = ev.robust.all(0);
+  ev.seconds.assign(ev.names.size(), 0.0);
+  ev.queries.assign(ev.names.size(), QueryCounts{});
+  for (const Evaluation& p : parts) {
+    for (size_t i = 0; i < ev.names.size(); ++i) {
+      ev.seconds[i] += p.seconds[i];
+      ev.queries[i].forward_calls += p.queries[i].forward_calls;
+      ev.queries[i].forward_samples += p.queries[i].forward_samples;
+      ev.queries[i].backward_calls += p.queries[i].backward_calls;
+      ev.queries[i].backward_samples += p.queries[i].backward_samples;
+    }
+  }
+  return ev;
+}
+
 }  // namespace bulwark::attacks

@@ -15,6 +15,8 @@ import torch.nn.functional as F
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 METHODS = [("standard", {}), ("fast", {}), ("free", {"replays": 4}), ("pgd", {"steps": 7}),
            ("trades", {"steps": 7}), ("mart", {"steps": 7})]
 EPS = 0.1

@@ -32,8 +32,7 @@ double ms(const std::function<void()>& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
+  tune();  // threads and malloc for the whole process (core/runtime.h)
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
   const int64_t steps = argc > 2 ? std::atoll(argv[2]) : 40;
   const int reps = argc > 3 ? std::atoi(argv[3]) : 7;

@@ -20,8 +20,7 @@
 using namespace bulwark;
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
+  tune();  // threads and malloc for the whole process (core/runtime.h)
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 1000;
   const double eps = argc > 2 ? std::atof(argv[2]) : 0.1;
   const int64_t batch = argc > 3 ? std::atoll(argv[3]) : 250;

@@ -17,6 +17,8 @@ import torch
 import bulwark as bw
 from _timing import alternate
 
+bw.runtime.tune()
+
 
 def torch_temperature(z, y, tol=1e-10, max_iter=100):
     zd = z.double()

@@ -23,8 +23,7 @@ using namespace bulwark;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
+  tune();  // threads and malloc for the whole process (core/runtime.h)
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
   const int reps = argc > 2 ? std::atoi(argv[2]) : 100;
   bench::FashionBatch b(batch);

@@ -10,6 +10,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 
 def numpy_fit_predict(p_cal, y_cal, p_test, u_cal, u_test, alpha, lam, k_reg):
     """The same quantile rule and randomisation, vectorised numpy (one sort per row)."""

@@ -15,6 +15,8 @@ import torch
 import bulwark as bw
 from _timing import alternate
 
+bw.runtime.tune()
+
 
 def torch_knn(train, test, k, block_rows=167):
     bank = torch.nn.functional.normalize(train, dim=1)

@@ -16,6 +16,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_pwws import ReferencePWWS  # noqa: E402
 

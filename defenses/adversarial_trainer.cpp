@@ -47,12 +47,12 @@ std::optional<data::Batch> next_batch(data::BatchSource& source, const char* whe
 
 }  // namespace
 
-TrainingMethod parse_training_method(const std::string& name, const char* where) {
+TrainingMethod parse_training_method(const std::string& name, const char* arg) {
   for (size_t i = 0; i < std::size(kMethods); ++i) {
     if (name == kMethods[i]) return static_cast<TrainingMethod>(i);
   }
-  throw InvalidArgument(detail::str(where, ": method must be one of 'standard', 'pgd', 'fast', 'free', 'trades', "
-                                           "'mart', got '", name, "'"));
+  throw InvalidArgument(detail::str(arg, " must be one of 'standard', 'pgd', 'fast', 'free', 'trades', 'mart', got '",
+                                    name, "'"));
 }
 
 std::string to_string(TrainingMethod method) { return kMethods[static_cast<size_t>(method)]; }
@@ -61,6 +61,7 @@ AdversarialTrainer::AdversarialTrainer(Classifier& crafter, Forward forward, Opt
                                        AdversarialTrainingOptions options)
     : crafter_(crafter), forward_(std::move(forward)), optimizer_(std::move(optimizer)), options_(std::move(options)) {
   constexpr const char* where = "AdversarialTrainer";
+  if (!options_.seed) options_.seed = default_seed();
   BULWARK_CHECK_TYPE(static_cast<bool>(forward_), where, ": forward is empty");
   BULWARK_CHECK_TYPE(static_cast<bool>(optimizer_.zero_grad) && static_cast<bool>(optimizer_.step), where,
                      ": optimizer.zero_grad and optimizer.step are required");
@@ -81,7 +82,7 @@ AdversarialTrainer::AdversarialTrainer(Classifier& crafter, Forward forward, Opt
 }
 
 uint64_t AdversarialTrainer::epoch_seed(int64_t epoch) const {
-  return derive_seed(options_.seed, static_cast<uint64_t>(epoch));
+  return derive_seed(*options_.seed, static_cast<uint64_t>(epoch));
 }
 
 AdversarialTrainer::BatchResult AdversarialTrainer::train_batch(const at::Tensor& x, const at::Tensor& y,
@@ -225,7 +226,7 @@ void AdversarialTrainer::save(torch::serialize::OutputArchive& archive) const {
   }
   archive.write("history", h, /*is_buffer=*/true);
   archive.write("method", at::tensor(static_cast<int64_t>(options_.method)), true);
-  archive.write("seed", at::tensor(static_cast<int64_t>(options_.seed)), true);
+  archive.write("seed", at::tensor(static_cast<int64_t>(*options_.seed)), true);
   const at::Tensor delta = free_delta();
   archive.write("free_delta", delta.defined() ? delta.cpu() : at::empty({0}), true);
 }
@@ -240,9 +241,9 @@ void AdversarialTrainer::load(torch::serialize::InputArchive& archive) {
   BULWARK_CHECK_AS(FormatError, method.item<int64_t>() == static_cast<int64_t>(options_.method), where,
                    ": the checkpoint is of method '", to_string(static_cast<TrainingMethod>(method.item<int64_t>())),
                    "', this trainer runs '", to_string(options_.method), "'");
-  BULWARK_CHECK_AS(FormatError, seed.item<int64_t>() == static_cast<int64_t>(options_.seed), where,
+  BULWARK_CHECK_AS(FormatError, seed.item<int64_t>() == static_cast<int64_t>(*options_.seed), where,
                    ": the checkpoint was trained with seed ", seed.item<int64_t>(), ", this trainer has seed ",
-                   options_.seed);
+                   *options_.seed);
   BULWARK_CHECK_AS(FormatError, h.dim() == 2 && h.size(1) == kRecordFields, where, ": malformed history");
   std::vector<EpochRecord> history;
   const at::Tensor hd = h.to(at::kDouble).contiguous();

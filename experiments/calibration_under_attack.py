@@ -16,6 +16,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 cal = bw.calibration
 
 

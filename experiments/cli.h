@@ -22,12 +22,11 @@ inline double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// Tunes malloc and threads, parses the options, prints --help, then runs `body(vm)`. Option
+// Tunes the process (bulwark::tune), parses the options, prints --help, then runs `body(vm)`. Option
 // errors exit 2; bulwark and torch errors print their message and exit 1.
 inline int run(int argc, char** argv, const po::options_description& opts,
                const std::function<int(const po::variables_map&)>& body) {
-  tune_malloc();
-  configure_threads();
+  tune();  // threads and malloc for the whole process (core/runtime.h)
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, opts), vm);

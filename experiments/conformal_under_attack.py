@@ -11,6 +11,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -14,6 +14,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 ood = bw.ood
 
 

@@ -15,6 +15,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 
 def train(sigma, epochs, seed):
     torch.manual_seed(seed)

@@ -20,6 +20,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 # method -> (epochs, trainer settings). Free AT replays each minibatch m = 4 times, so 2 epochs
 # are 8 passes of forward + backward, the cost of about 8 standard epochs' worth of updates.
 RECIPES = {

@@ -31,8 +31,7 @@ std::string clock(double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_malloc();
-  configure_threads();
+  tune();  // threads and malloc for the whole process (core/runtime.h)
   ParsedCommandLine cl;
   try {
     cl = parse_command_line(argc, argv);

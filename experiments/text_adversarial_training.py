@@ -26,6 +26,8 @@ import torch.nn.functional as F
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 AUGMENTATION = {"pwws-aug": ("PWWS augmentation", lambda: bw.text.PWWS()),
                 "hotflip-aug": ("HotFlip (greedy) augmentation",
                                 lambda: bw.text.HotFlip(beam_width=1, flips_per_state=1))}
@@ -100,7 +102,7 @@ def token_attack_accuracy(spam, net, texts, labels, attack):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # long e-mails: attacked on their first max_len words
         s = bw.text.TextAttackResults(attack.run(victim, texts, labels, progress=False)).summary()
-    return s["accuracy_under_attack"], s["success_rate"]
+    return s.accuracy_under_attack, s.success_rate
 
 
 def main():

@@ -21,6 +21,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()
+
 ATTACKS = {
     "pwws": ("PWWS (Ren et al. 2019)", lambda: bw.text.PWWS()),
     "pwws-stopwords": ("PWWS, stopwords modifiable", lambda: bw.text.PWWS(skip_stopwords=False)),
@@ -45,7 +47,9 @@ def pick(spam, n, seed):
 def row(results, seconds):
     s = results.summary(budgets=[10, 20, 50, 100, 200, 500, 1000])
     per = results.by_label(budgets=[10, 20, 50, 100, 200, 500, 1000])
-    return {"summary": s, "ham_to_spam": per.get(0), "spam_to_ham": per.get(1), "seconds": seconds,
+    as_dict = (lambda v: v.as_dict() if v is not None else None)
+    return {"summary": s.as_dict(), "ham_to_spam": as_dict(per.get(0)), "spam_to_ham": as_dict(per.get(1)),
+            "seconds": seconds,
             "examples": [{"status": r.status, "label": r.label, "queries": r.queries,
                           "modified": len(r.modified), "words": r.num_words} for r in results]}
 

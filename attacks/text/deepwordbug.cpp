@@ -3,6 +3,7 @@
 #include <bulwark/attacks/text/deepwordbug.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -22,6 +23,8 @@ DeepWordBug::DeepWordBug(DeepWordBugOptions options)
                   "DeepWordBug: edits must be among 'swap', 'substitute', 'delete', 'insert', got '",
                   e, "'");
   }
+  BULWARK_CHECK(std::isfinite(options.lambda) && options.lambda >= 0, "DeepWordBug: lambda_ must be >= 0, got ",
+                options.lambda);
   BULWARK_CHECK(options.max_edit_distance >= 1, "DeepWordBug: max_edit_distance must be >= 1, got ",
                 options.max_edit_distance);
 }

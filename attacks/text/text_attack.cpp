@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include <ATen/ATen.h>
@@ -178,6 +179,7 @@ void AttackState::apply(const Substitution& s, int64_t edit_distance) {
 
 TextAttack::TextAttack(TextAttackOptions options, std::string name)
     : base_(std::move(options)), name_(std::move(name)) {
+  if (!base_.seed) base_.seed = default_seed();
   const TextConstraints& c = base_.constraints;
   BULWARK_CHECK(c.max_change_fraction > 0.0 && c.max_change_fraction <= 1.0, name_,
                 ": max_change_fraction must be in (0, 1], got ", c.max_change_fraction);
@@ -244,7 +246,7 @@ TextAttackResult TextAttack::attack(TextVictim& victim, const std::string& text,
     return r;
   }
   Scorer scorer(victim, label, base_.targeted, base_.constraints.query_budget, base_.batch_size);
-  std::mt19937_64 rng(derive_seed(base_.seed, static_cast<uint64_t>(index)));
+  std::mt19937_64 rng(derive_seed(*base_.seed, static_cast<uint64_t>(index)));
   AttackState state(*this, scorer, r.original_words, rng);
   const Scored& first = scorer.score(state.ids());
   state.original_ = &first;
@@ -370,6 +372,56 @@ TextAttackSummary summarize(const std::vector<TextAttackResult>& results,
   return s;
 }
 
+std::vector<TextEdit> text_edits(const TextAttackResult& r) {
+  BULWARK_CHECK_AS(Error, r.modified.size() == r.modified_spans.size(),
+                   "text_edits: the result has ", r.modified.size(), " modified words but ", r.modified_spans.size(),
+                   " spans");
+  std::vector<TextEdit> out;
+  out.reserve(r.modified.size());
+  for (size_t k = 0; k < r.modified.size(); ++k) {
+    const auto [begin, end] = r.modified_spans[k];
+    const auto word = static_cast<size_t>(r.modified[k]);
+    out.push_back({r.modified[k], begin, end, r.original_text.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)),
+                   r.adversarial_words.at(word)});
+  }
+  return out;
+}
+
+namespace {
+// The nearest UTF-8 character boundary at or before byte `at` of `s`.
+size_t char_boundary(const std::string& s, size_t at) {
+  at = std::min(at, s.size());
+  while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+}  // namespace
+
+TextExcerpt text_excerpt(const TextAttackResult& r, int64_t context, int64_t length) {
+  BULWARK_CHECK(context >= 0, "text_excerpt: context must be >= 0, got ", context);
+  BULWARK_CHECK(length >= 1, "text_excerpt: length must be >= 1, got ", length);
+  const std::string& text = r.original_text;
+  const std::vector<TextEdit> edits = text_edits(r);
+  const size_t first = edits.empty() ? 0 : static_cast<size_t>(edits.front().begin);
+  size_t start = char_boundary(text, first > static_cast<size_t>(context) ? first - static_cast<size_t>(context) : 0);
+  size_t end = char_boundary(text, start + static_cast<size_t>(length));
+  if (!edits.empty()) end = std::max(end, static_cast<size_t>(edits.front().end));  // the first edit, always
+  for (const TextEdit& e : edits) {  // an edit the end falls into is kept whole
+    if (static_cast<size_t>(e.begin) < end && static_cast<size_t>(e.end) > end) end = static_cast<size_t>(e.end);
+  }
+  TextExcerpt x;
+  x.text = text.substr(start, end - start);
+  x.offset = static_cast<int64_t>(start);
+  x.cut_start = start > 0;
+  x.cut_end = end < text.size();
+  for (TextEdit e : edits) {
+    if (static_cast<size_t>(e.begin) < start || static_cast<size_t>(e.end) > end) continue;
+    e.begin -= x.offset;
+    e.end -= x.offset;
+    x.edits.push_back(std::move(e));
+  }
+  return x;
+}
+
 namespace {
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -379,37 +431,98 @@ std::string html_escape(const std::string& s) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
       default: out += c;
     }
   }
   return out;
 }
+
+// Control characters (ESC above all) as visible \xNN, so a text cannot move the cursor or
+// change colours; newlines and tabs stay.
+std::string terminal_escape(const std::string& s) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Markdown on one line: whitespace runs as one space, every character with a meaning in
+// Markdown or HTML escaped (a backslash, or an entity for & so "&amp;" stays literal), other
+// control characters as \xNN.
+std::string markdown_escape(const std::string& s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      space = true;
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += terminal_escape(std::string(1, c));
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (std::strchr("\\`*_{}[]()<>#+-.!|~", c) != nullptr) {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  if (space) out += ' ';
+  return out;
+}
 }  // namespace
 
-std::string render_edits(const TextAttackResult& r, const std::string& format) {
-  BULWARK_CHECK(format == "plain" || format == "terminal" || format == "html",
-                "render_edits: format must be 'plain', 'terminal' or 'html', got '", format, "'");
-  const bool html = format == "html";
-  auto text = [&](const std::string& s) { return html ? html_escape(s) : s; };
+std::string render_edits(const std::string& text, const std::vector<TextEdit>& edits, const std::string& format) {
+  BULWARK_CHECK(format == "plain" || format == "terminal" || format == "html" || format == "markdown",
+                "render_edits: format must be 'plain', 'terminal', 'html' or 'markdown', got '", format, "'");
+  auto escape = [&](const std::string& t) {
+    if (format == "html") return html_escape(t);
+    if (format == "terminal") return terminal_escape(t);
+    if (format == "markdown") return markdown_escape(t);
+    return t;
+  };
   std::string out;
   size_t at = 0;
-  for (size_t k = 0; k < r.modified.size(); ++k) {
-    const auto [begin, end] = r.modified_spans[k];
-    const std::string old_word = r.original_text.substr(begin, end - begin);
-    const std::string& new_word = r.adversarial_words[r.modified[k]];
-    out += text(r.original_text.substr(at, begin - at));
+  for (const TextEdit& e : edits) {
+    BULWARK_CHECK(e.begin >= static_cast<int64_t>(at) && e.begin <= e.end && e.end <= static_cast<int64_t>(text.size()),
+                  "render_edits: edits must be ascending, apart and inside the text (", text.size(),
+                  " bytes), got [", e.begin, ", ", e.end, ")");
+    out += escape(text.substr(at, static_cast<size_t>(e.begin) - at));
     if (format == "plain") {
-      out += "[[" + old_word + " -> " + new_word + "]]";
+      out += "[[" + e.before + " -> " + e.after + "]]";
     } else if (format == "terminal") {
-      out += "\033[9;31m" + old_word + "\033[0m \033[1;32m" + new_word + "\033[0m";
+      out += "\033[9;31m" + escape(e.before) + "\033[0m \033[1;32m" + escape(e.after) + "\033[0m";
+    } else if (format == "html") {
+      out += "<del style=\"color:#b00\">" + escape(e.before) + "</del> <ins style=\"color:#070\">" + escape(e.after) +
+             "</ins>";
     } else {
-      out += "<del style=\"color:#b00\">" + text(old_word) + "</del> <ins style=\"color:#070\">" +
-             text(new_word) + "</ins>";
+      const std::string before = escape(e.before), after = escape(e.after);
+      if (!before.empty()) out += "~~" + before + "~~";
+      if (!before.empty() && !after.empty()) out += ' ';
+      if (!after.empty()) out += "**" + after + "**";
     }
-    at = static_cast<size_t>(end);
+    at = static_cast<size_t>(e.end);
   }
-  out += text(r.original_text.substr(at));
+  out += escape(text.substr(at));
   return out;
+}
+
+std::string render_edits(const TextAttackResult& r, const std::string& format) {
+  return render_edits(r.original_text, text_edits(r), format);
 }
 
 }  // namespace bulwark::attacks::text

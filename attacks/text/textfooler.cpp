@@ -12,6 +12,8 @@ TextFooler::TextFooler(TextFoolerOptions options, std::shared_ptr<WordCandidates
     : TextAttack(options, "TextFooler"), options_(options) {
   BULWARK_CHECK(options.max_candidates >= 1, "TextFooler: max_candidates must be >= 1, got ",
                 options.max_candidates);
+  BULWARK_CHECK(options.candidate_cosine >= -1.0 && options.candidate_cosine <= 1.0,
+                "TextFooler: candidate_cosine must be in [-1, 1], got ", options.candidate_cosine);
   candidates_ = candidates ? std::move(candidates)
                            : std::make_shared<FilteredSynonyms>(options.max_candidates,
                                                                 options.candidate_cosine);

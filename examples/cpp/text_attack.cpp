@@ -94,9 +94,10 @@ int main(int argc, char** argv) {
                 s.mean_queries, s.seconds_per_example);
     for (const auto& r : results) {
       if (r.status != TextAttackStatus::Success) continue;
-      std::printf("\nfirst success (label %ld -> %ld, %zu of %ld words):\n%s\n", r.label,
-                  r.adversarial_prediction, r.modified.size(), r.num_words,
-                  render_edits(r, "plain").substr(0, 1500).c_str());
+      const TextExcerpt x = text_excerpt(r, 250, 1500);  // the edits as spans into a piece of the e-mail
+      std::printf("\nfirst success (label %ld -> %ld, %zu of %ld words):\n%s%s%s\n", r.label,
+                  r.adversarial_prediction, r.modified.size(), r.num_words, x.cut_start ? "..." : "",
+                  render_edits(x.text, x.edits, "terminal").c_str(), x.cut_end ? "..." : "");
       break;
     }
     return 0;

@@ -45,19 +45,26 @@ std::unique_ptr<at_::TextAttack> make_text_attack(const std::string& name, uint6
   return std::make_unique<at_::DeepWordBug>(o);
 }
 
-// The part of the marked-up e-mail around its first edits: from 250 characters before the first
-// "[[" for about 800 characters, never cutting an edit's markup.
-std::string excerpt(const std::string& marked) {
-  const size_t first = marked.find("[[");
-  if (first == std::string::npos) return marked.substr(0, 800);
-  const size_t start = first > 250 ? first - 250 : 0;
-  size_t end = std::min(marked.size(), start + 800);
-  const size_t open = marked.rfind("[[", end);
-  if (open != std::string::npos && open >= start) {
-    const size_t close = marked.find("]]", open);
-    if (close != std::string::npos && close + 2 > end) end = close + 2;
+// The part of the e-mail around its first edits, with the edits as spans into it (UTF-8 bytes):
+// the report renders it, nothing parses markup.
+Json excerpt_json(const at_::TextAttackResult& res) {
+  const at_::TextExcerpt x = at_::text_excerpt(res);
+  Json j = Json::object();
+  j["text"] = x.text;
+  j["offset"] = x.offset;
+  j["cut_start"] = x.cut_start;
+  j["cut_end"] = x.cut_end;
+  Json& edits = j["edits"];
+  edits = Json::array();
+  for (const at_::TextEdit& e : x.edits) {
+    Json& ed = edits.push(Json::object());
+    ed["word"] = e.word;
+    ed["begin"] = e.begin;
+    ed["end"] = e.end;
+    ed["from"] = e.before;
+    ed["to"] = e.after;
   }
-  return (start > 0 ? "..." : "") + marked.substr(start, end - start) + (end < marked.size() ? "..." : "");
+  return j;
 }
 }  // namespace
 
@@ -137,7 +144,7 @@ void text_stage(Experiment& e) {
         ed["from"] = res.original_words[static_cast<size_t>(p)];
         ed["to"] = res.adversarial_words[static_cast<size_t>(p)];
       }
-      ex["excerpt"] = excerpt(at_::render_edits(res, "plain"));
+      ex["excerpt"] = excerpt_json(res);
       ++kept;
     }
     table.rows.push_back({name, cell(s.success_rate), cell(s.accuracy_under_attack), cell(s.original_accuracy),

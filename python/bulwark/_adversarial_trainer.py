@@ -4,14 +4,14 @@ optimizer and loader back."""
 
 import math
 import os
+import warnings
 
 import torch
 
 from . import _core
-from ._convert import (as_labels, as_tensor, check_bool, check_int, check_path, check_real, check_seed,
-                       check_str)
+from ._convert import as_labels, as_tensor, check_bool, check_path, check_str
+from ._options import make_options
 
-_METHODS = ("standard", "pgd", "fast", "free", "trades", "mart")
 _FIELDS = ("epoch", "train_loss", "train_accuracy", "clean_accuracy", "robust_accuracy", "lr", "seconds")
 _FORMAT = "bulwark.AdversarialTrainer/1"
 
@@ -26,7 +26,7 @@ def _crafting_module(model):
 
 def _loader_generators(loader):
     """The generators a DataLoader's shuffle draws from when it was given one (its own, its
-    sampler's, its batch sampler's sampler's), to be seeded per epoch like the global one."""
+    sampler's, its batch sampler's sampler's), seeded per epoch by the trainer."""
     found = []
     for obj in (loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None),
                 getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
@@ -34,6 +34,11 @@ def _loader_generators(loader):
         if isinstance(g, torch.Generator) and all(g is not f for f in found):
             found.append(g)
     return found
+
+
+def _shuffles_from_global(loader):
+    sampler = getattr(loader, "sampler", None)
+    return isinstance(sampler, torch.utils.data.RandomSampler) and not _loader_generators(loader)
 
 
 def _record_dict(r):
@@ -59,14 +64,16 @@ class AdversarialTrainer:
     ``checkpoint`` (model, optimizer, scheduler and trainer state, atomically) if given.
     ``fit(..., resume=True)`` continues from an existing checkpoint; the resumed run equals the
     one that never stopped, because each epoch's randomness follows from ``(seed, epoch)``: the
-    trainer seeds torch's global generator with the epoch's seed before iterating the loader
-    (its shuffle, dropout, augmentation) — and the loader's own generator, if it was given one —
-    and seeds every attack from it.
+    trainer seeds every attack from it and, before iterating the loader, the loader's own
+    generator (``DataLoader(..., generator=torch.Generator())``), so its shuffle repeats. bulwark
+    never touches torch's global generator: a loader that shuffles without a generator of its own
+    (a warning says so when ``checkpoint`` is set) and a model with dropout draw from it, so seed
+    it yourself (``torch.manual_seed``) if such a run must resume bit for bit.
     """
 
     def __init__(self, model, optimizer, method="pgd", eps=0.1, norm="linf", steps=10, step_size=None, beta=6.0,
                  replays=4, epochs=10, scheduler=None, scheduler_step="epoch", bounds=(0.0, 1.0),
-                 eval_while_crafting=True, val_steps=10, seed=0, checkpoint=None, progress=True):
+                 eval_while_crafting=True, val_steps=10, seed=None, checkpoint=None, progress=True):
         fn = "AdversarialTrainer"
         from .classifier import Classifier
         if isinstance(model, Classifier) or not callable(model):
@@ -77,15 +84,15 @@ class AdversarialTrainer:
         if scheduler is not None and not (hasattr(scheduler, "step") and hasattr(scheduler, "state_dict")):
             raise TypeError(f"{fn}: scheduler must be a torch.optim.lr_scheduler object or None, got "
                             f"{type(scheduler).__name__}")
-        method = check_str(method, fn, "method")
-        if method not in _METHODS:
-            raise ValueError(f"{fn}: method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
         scheduler_step = check_str(scheduler_step, fn, "scheduler_step")
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"{fn}: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
-        self.method = method
-        self.seed = check_seed(seed, fn)
+        # The loop's options are C++'s AdversarialTrainingOptions: names, defaults and checks live
+        # there (bulwark/_options.py); scheduler_step, checkpoint and progress are Python's own.
+        options = make_options(_core.defenses.AdversarialTrainingOptions, dict(
+            method=method, eps=eps, norm=norm, steps=steps, step_size=step_size, beta=beta, replays=replays,
+            epochs=epochs, val_steps=val_steps, seed=seed))
         self.checkpoint = None if checkpoint is None else check_path(checkpoint, fn, "checkpoint")
         self.progress = check_bool(progress, fn, "progress")
         self._crafter = Classifier(_crafting_module(model), bounds=bounds,
@@ -107,14 +114,9 @@ class AdversarialTrainer:
 
         self._impl = _core.defenses.AdversarialTrainer(
             self._crafter._impl, model, optimizer.zero_grad, step, end_epoch,
-            lambda: float(optimizer.param_groups[0]["lr"]), method,
-            check_real(eps, fn, "eps", low=0, low_inclusive=False), check_str(norm, fn, "norm"),
-            check_int(steps, fn, "steps", low=1),
-            check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True),
-            check_real(beta, fn, "beta", low=0), check_int(replays, fn, "replays", low=1),
-            check_int(epochs, fn, "epochs", low=1), self.seed, check_int(val_steps, fn, "val_steps", low=1),
-            on_batch)
-        self.epochs = epochs
+            lambda: float(optimizer.param_groups[0]["lr"]), options, on_batch)
+        resolved = self._impl.options
+        self.method, self.epochs, self.seed = resolved.method, resolved.epochs, resolved.seed
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -126,11 +128,11 @@ class AdversarialTrainer:
             batches = -1
         state = {"it": None}
 
+        generators = _loader_generators(loader) if reseed else []
+
         def begin(seed):
-            if reseed:
-                torch.manual_seed(seed)
-                for g in _loader_generators(loader):
-                    g.manual_seed(seed)
+            for g in generators:
+                g.manual_seed(seed)
             state["it"] = iter(loader)
 
         def next_batch():
@@ -153,6 +155,10 @@ class AdversarialTrainer:
         fn = "AdversarialTrainer.fit"
         if check_bool(resume, fn, "resume") and self.checkpoint is not None and os.path.exists(self.checkpoint):
             self.load_checkpoint(self.checkpoint)
+        if self.checkpoint is not None and _shuffles_from_global(train_loader):
+            warnings.warn(f"{fn}: train_loader shuffles from torch's global generator, which bulwark never seeds; "
+                          "give it its own (DataLoader(..., generator=torch.Generator())) so that a resumed run "
+                          "equals the one that never stopped", stacklevel=2)
         train = self._source(train_loader, fn, "train_loader", reseed=True)
         val = self._source(val_loader, fn, "val_loader", reseed=False) if val_loader is not None else (None, None, -1)
         from ._progress import progress_callback

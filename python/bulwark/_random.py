@@ -7,9 +7,11 @@ from ._convert import check_seed
 def seed(n: int) -> None:
     """Set the seed that bulwark objects created without ``seed=`` use from now on.
 
-    Every stochastic object (attacks with random starts, samplers, splits) owns its own generator
-    seeded at construction: ``seed`` changes only the default for objects created later. It does
-    not seed torch's global generator; seed your own training with ``torch.manual_seed``.
+    Every stochastic object and function (attacks with random starts, samplers, splits, the
+    training losses) takes ``seed=`` and draws from a generator of its own; those given none use
+    this default, read when they are created (objects) or called (functions). It does not seed
+    torch's global generator, which bulwark never draws from: seed your own training (dropout, a
+    DataLoader without ``generator=``) with ``torch.manual_seed``.
     """
     _core.set_default_seed(check_seed(n, "bulwark.seed", "n"))
 
@@ -17,3 +19,11 @@ def seed(n: int) -> None:
 def get_seed() -> int:
     """The default seed set by :func:`seed` (0 at import)."""
     return _core.default_seed()
+
+
+def derive_seed(seed: int, index: int) -> int:
+    """A seed for item ``index`` of a stream seeded with ``seed`` (SplitMix64), the rule bulwark
+    uses for per-sample and per-epoch randomness. In your own loop, give each batch its own
+    random start: ``bw.defenses.pgd_at_loss(model, x, y, eps, seed=bw.derive_seed(seed, step))``."""
+    fn = "bulwark.derive_seed"
+    return _core.derive_seed(check_seed(seed, fn), check_seed(index, fn, "index"))

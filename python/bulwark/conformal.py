@@ -27,14 +27,15 @@ import torch
 
 from . import _core
 from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_path, check_real,
-                       check_seed, check_str, kwargs_repr)
+                       check_seed, check_str)
+from ._options import WithOptions
 
 __all__ = ["SplitConformal", "ClassConditionalConformal", "tune_raps", "coverage", "set_size",
            "size_stratified_coverage", "class_conditional_coverage", "coverage_under_attack",
            "ConformalRiskControl", "fnr_losses"]
 
 
-class SplitConformal:
+class SplitConformal(WithOptions):
     """Split conformal prediction (one threshold for all classes).
 
     Args:
@@ -44,29 +45,15 @@ class SplitConformal:
         lam, k_reg: RAPS penalty and free ranks; ``lam`` is also SAPS's rank weight.
         input: ``"probs"`` (checked: in [0, 1], rows summing to 1) or ``"logits"``.
         seed: for the uniforms of randomised scores (default: ``bw.seed``'s).
+
+    The options are C++'s ``ConformalOptions`` (``bulwark/_options.py``): defaults and checks
+    live there, and read back as attributes (``cp.alpha``, ``cp.seed``).
     """
 
     _core_cls = "SplitConformal"
-    _params = ("score", "alpha", "randomized", "lam", "k_reg", "input", "seed")
-
     def __init__(self, score="aps", alpha=0.1, randomized=True, lam=0.01, k_reg=5, input="probs",
                  seed=None):
-        fn = type(self).__name__
-        self.score = check_str(score, fn, "score")
-        self.alpha = check_real(alpha, fn, "alpha")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
-        self.randomized = check_bool(randomized, fn, "randomized")
-        self.lam = check_real(lam, fn, "lam", low=0)
-        self.k_reg = check_int(k_reg, fn, "k_reg", low=0)
-        self.input = check_str(input, fn, "input")
-        if self.input not in ("probs", "logits"):
-            raise ValueError(f"{fn}: input must be 'probs' or 'logits', got {self.input!r}")
-        seed = check_seed(seed, fn, allow_none=True)
-        self._impl = getattr(_core.conformal, self._core_cls)(
-            self.score, self.alpha, self.randomized, self.lam, self.k_reg,
-            self.input == "logits", seed)
-        self.seed = self._impl.seed
+        self._build(getattr(_core.conformal, self._core_cls), _core.conformal.ConformalOptions, locals())
 
     def fit(self, scores, labels):
         """Calibrates on ``scores`` (N, K) and ``labels`` (N,). Returns self."""
@@ -99,8 +86,6 @@ class SplitConformal:
             else SplitConformal
         self = cls.__new__(cls)
         self._impl = impl
-        for k, v in impl.options.items():
-            setattr(self, k, v)
         return self
 
     @property
@@ -112,9 +97,6 @@ class SplitConformal:
     @property
     def fitted(self):
         return self._impl.fitted
-
-    def __repr__(self):
-        return kwargs_repr(self, self._params)
 
 
 class ClassConditionalConformal(SplitConformal):

@@ -21,6 +21,7 @@ import torch
 from . import _core
 from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed, check_str
 from ._adversarial_trainer import AdversarialTrainer, _crafting_module
+from ._options import make_options
 from ._progress import count_bar
 from ._random import get_seed
 
@@ -50,13 +51,16 @@ _LOSSES_DOC = """
     attack iterates, dropout is off; ``False`` crafts in the caller's mode, as Madry et al.'s
     code did). Crafting never changes the model. Under ``DistributedDataParallel`` pass the DDP
     module: the attack queries the wrapped module (no gradient synchronisation while crafting)
-    and the training forward goes through DDP, so the gradients are all-reduced as usual. ``seed``: the attack's random start; default
-    a draw from torch's global generator, so ``torch.manual_seed`` makes training reproducible.
+    and the training forward goes through DDP, so the gradients are all-reduced as usual. ``seed``: the attack's random start (default
+    :func:`bulwark.get_seed`); give each batch its own, e.g. ``seed=bw.derive_seed(seed, step)``,
+    or every batch starts from the same noise pattern.
     ``return_adv=True`` returns ``(loss, x_adv, logits_adv)``.
 """
 
 
-def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed, eps_optional=False):
+def _loss_args(fn, model, x, y, bounds, eval_while_crafting):
+    """The crafting classifier and the batch; the losses' options are C++ Options structs
+    (bulwark/_options.py), which check the values."""
     from .classifier import Classifier
     if isinstance(model, Classifier):
         raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
@@ -66,16 +70,12 @@ def _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed, eps_opti
                          eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
     xt, _ = as_tensor(x, fn, "x")
     yt = as_labels(y, fn, "y", device=xt.device)
-    if eps is not None or not eps_optional:
-        eps = check_real(eps, fn, "eps", low=0, low_inclusive=False)
-    seed = check_seed(seed, fn, allow_none=True)
-    if seed is None:
-        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
-    return crafter._impl, xt, yt, eps, seed
+    return crafter._impl, xt, yt
 
 
 def _result(out, return_adv):
-    return out if return_adv else out[0]
+    """The loss, or (loss, x_adv, logits_adv) — from the C++ AdversarialLoss."""
+    return (out.loss, out.x_adv, out.logits_adv) if return_adv else out.loss
 
 
 def _attack_form(fn, eps, attack):
@@ -104,15 +104,12 @@ def pgd_at_loss(model, x, y, eps=None, steps=10, step_size=None, norm="linf", ra
     its own seed, so its random start repeats from batch to batch."""
     fn = "pgd_at_loss"
     impl = _attack_form(fn, eps, attack)
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed,
-                                            eps_optional=True)
+    crafter, xt, yt = _loss_args(fn, model, x, y, bounds, eval_while_crafting)
     if impl is not None:
         return _result(_core.defenses.pgd_at_loss_with(crafter, model, xt, yt, impl), return_adv)
-    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
-    out = _core.defenses.pgd_at_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
-                                     check_int(steps, fn, "steps", low=1), step_size,
-                                     check_bool(random_start, fn, "random_start"), seed)
-    return _result(out, return_adv)
+    options = make_options(_core.attacks.PGDOptions, dict(eps=eps, steps=steps, step_size=step_size, norm=norm,
+                                                          random_start=random_start, seed=seed))
+    return _result(_core.defenses.pgd_at_loss(crafter, model, xt, yt, options), return_adv)
 
 
 def fast_at_loss(model, x, y, eps, step_size=None, bounds=(0.0, 1.0), eval_while_crafting=True, seed=None,
@@ -121,9 +118,9 @@ def fast_at_loss(model, x, y, eps, step_size=None, bounds=(0.0, 1.0), eval_while
     FGSM step of ``step_size`` (default ``1.25 eps``) from a uniform random start in the L-inf
     ball, projected back."""
     fn = "fast_at_loss"
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
-    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
-    return _result(_core.defenses.fast_at_loss(crafter, model, xt, yt, eps, step_size, seed), return_adv)
+    crafter, xt, yt = _loss_args(fn, model, x, y, bounds, eval_while_crafting)
+    options = make_options(_core.attacks.FGSMOptions, dict(eps=eps, step_size=step_size, seed=seed))
+    return _result(_core.defenses.fast_at_loss(crafter, model, xt, yt, options), return_adv)
 
 
 def trades_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, bounds=(0.0, 1.0),
@@ -132,11 +129,10 @@ def trades_loss(model, x, y, eps, beta=6.0, steps=10, step_size=None, bounds=(0.
     ``x'`` maximising that KL by L-inf PGD (``steps`` sign steps of ``step_size``, default
     ``eps / 4``) from ``x + 0.001 N(0, I)``, as the authors' code."""
     fn = "trades_loss"
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed)
-    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
-    out = _core.defenses.trades_loss(crafter, model, xt, yt, eps, check_int(steps, fn, "steps", low=1), step_size,
-                                     check_real(beta, fn, "beta", low=0), seed)
-    return _result(out, return_adv)
+    crafter, xt, yt = _loss_args(fn, model, x, y, bounds, eval_while_crafting)
+    options = make_options(_core.defenses.TradesOptions, dict(eps=eps, beta=beta, steps=steps, step_size=step_size,
+                                                              seed=seed))
+    return _result(_core.defenses.trades_loss(crafter, model, xt, yt, options), return_adv)
 
 
 def mart_loss(model, x, y, eps=None, beta=6.0, steps=10, step_size=None, norm="linf", random_start=True,
@@ -147,16 +143,13 @@ def mart_loss(model, x, y, eps=None, beta=6.0, steps=10, step_size=None, norm="l
     included). ``attack=``: any untargeted bulwark attack object instead of the PGD settings."""
     fn = "mart_loss"
     impl = _attack_form(fn, eps, attack)
-    crafter, xt, yt, eps, seed = _loss_args(fn, model, x, y, eps, bounds, eval_while_crafting, seed,
-                                            eps_optional=True)
-    beta = check_real(beta, fn, "beta", low=0)
+    crafter, xt, yt = _loss_args(fn, model, x, y, bounds, eval_while_crafting)
+    beta = check_real(beta, fn, "beta")  # a plain argument: C++ checks its value
     if impl is not None:
         return _result(_core.defenses.mart_loss_with(crafter, model, xt, yt, impl, beta), return_adv)
-    step_size = check_real(step_size, fn, "step_size", low=0, low_inclusive=False, allow_none=True)
-    out = _core.defenses.mart_loss(crafter, model, xt, yt, eps, check_str(norm, fn, "norm"),
-                                   check_int(steps, fn, "steps", low=1), step_size,
-                                   check_bool(random_start, fn, "random_start"), seed, beta)
-    return _result(out, return_adv)
+    options = make_options(_core.attacks.PGDOptions, dict(eps=eps, steps=steps, step_size=step_size, norm=norm,
+                                                          random_start=random_start, seed=seed))
+    return _result(_core.defenses.mart_loss(crafter, model, xt, yt, options, beta), return_adv)
 
 
 for _f in (pgd_at_loss, fast_at_loss, trades_loss, mart_loss):
@@ -171,7 +164,8 @@ def freelb_loss(model, ids, y, steps=3, step_size=0.1, init_mag=0.1, max_norm=0.
     the mean of the K steps' cross-entropies, so one ``backward()`` accumulates the K
     gradients as the authors' loop does. ``model`` must expose ``embed(ids) -> (N, L, D)`` and
     ``forward_embedded(embeddings, mask) -> logits`` (the reference text models do); it runs in
-    your mode. ``seed``: the random start (default: drawn from torch's global generator).
+    your mode. ``seed``: the random start (default :func:`bulwark.get_seed`; give each
+    batch its own, e.g. ``bw.derive_seed(seed, step)``).
     ``return_adv=True`` returns ``(loss, delta, logits)`` with ``delta`` the last
     perturbation ``(N, L, D)``."""
     fn = "freelb_loss"
@@ -184,14 +178,9 @@ def freelb_loss(model, ids, y, steps=3, step_size=0.1, init_mag=0.1, max_norm=0.
         raise TypeError(f"{fn}: ids must be an int64 torch.Tensor of token ids, got "
                         f"{ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__}")
     yt = as_labels(y, fn, "y", device=ids.device)
-    seed = check_seed(seed, fn, allow_none=True)
-    if seed is None:
-        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
-    out = _core.defenses.freelb_loss(embed, forward_embedded, ids, yt, check_int(steps, fn, "steps", low=1),
-                                     check_real(step_size, fn, "step_size", low=0, low_inclusive=False),
-                                     check_real(init_mag, fn, "init_mag", low=0),
-                                     check_real(max_norm, fn, "max_norm", low=0), seed)
-    return _result(out, return_adv)
+    options = make_options(_core.defenses.FreeLBOptions, dict(steps=steps, step_size=step_size, init_mag=init_mag,
+                                                              max_norm=max_norm, seed=seed))
+    return _result(_core.defenses.freelb_loss(embed, forward_embedded, ids, yt, options), return_adv)
 
 
 class AttackAugmentation:
@@ -215,7 +204,7 @@ class AttackAugmentation:
     def __repr__(self):
         s = self.results.summary()
         return (f"AttackAugmentation({len(self)} adversarial examples from {len(self.results)} attacked texts; "
-                f"success rate {100 * s['success_rate']:.1f}%)")
+                f"success rate {100 * s.success_rate:.1f}%)")
 
 
 def attack_augmentation(victim, attack, texts, labels, examples=None, seed=None, progress=True):
@@ -226,32 +215,22 @@ def attack_augmentation(victim, attack, texts, labels, examples=None, seed=None,
     ``bw.text.Victim`` or ``bw.models.SpamFilter``; it is scored in eval mode and left exactly as
     it was — and returns the successes under their true ``labels`` as an
     :class:`AttackAugmentation`. Train on the clean data plus ``.ids``/``.labels``; refresh the
-    examples every epoch or few, as the model changes. ``seed=None`` draws the seed from torch's
-    global generator (so rounds differ, and ``torch.manual_seed`` makes the loop repeatable)."""
+    examples every epoch or few, as the model changes. ``seed`` (default :func:`bulwark.get_seed`)
+    draws the texts: give each round its own, e.g. ``seed=bw.derive_seed(seed, epoch)``."""
     fn = "attack_augmentation"
     from . import text as _text
     if not isinstance(attack, _text._TextAttack):
         raise TypeError(f"{fn}: attack must be a bw.text attack (PWWS, TextFooler, HotFlip, DeepWordBug), got "
                         f"{type(attack).__name__}")
     victim, texts, labels = attack._inputs(fn, victim, texts, labels)
-    if examples is None:
-        examples = -1
-    else:
-        examples = check_int(examples, fn, "examples", low=1)
-        if examples > len(texts):
-            raise ValueError(f"{fn}: examples must be at most the number of texts ({len(texts)}) or None for all, "
-                             f"got {examples}")
+    # The values (examples in 1..N, an untargeted attack) are C++'s to check.
+    examples = -1 if examples is None else check_int(examples, fn, "examples")
     seed = check_seed(seed, fn, allow_none=True)
-    if seed is None:
-        seed = int(torch.randint(0, 2 ** 62, (1,)).item())
-    if attack._opts["targeted"]:
-        raise ValueError(f"{fn}: the attack must be untargeted (labels are the true labels), got {attack!r}")
     with count_bar(f"{attack._NAME} augmentation", len(texts) if examples == -1 else examples,
                              check_bool(progress, fn, "progress")) as bar:
         out = _core.defenses.attack_augmentation(attack._impl, victim._impl, texts, labels, examples, seed, bar)
-    adv_texts, adv_labels, indices, ids, results = out
-    _text._warn_truncated(fn, victim, results)
-    return AttackAugmentation(adv_texts, adv_labels, indices, ids, _text.TextAttackResults(results))
+    _text._warn_truncated(fn, victim, out.results)
+    return AttackAugmentation(out.texts, out.labels, out.indices, out.ids, _text.TextAttackResults(out.results))
 
 class RandomizedSmoothing:
     """Randomized smoothing (Cohen, Rosenfeld & Kolter 2019): ``g(x) = argmax_c P(f(x + e) = c)``
@@ -288,7 +267,7 @@ class RandomizedSmoothing:
         out = self._impl.certify(_classifier(model)._impl, t, check_int(n0, fn, "n0", low=1),
                                  check_int(n, fn, "n", low=1),
                                  check_real(alpha, fn, "alpha", low=0, low_inclusive=False))
-        return Certificate(*(back(v, was_numpy) for v in out))
+        return Certificate(back(out.prediction, was_numpy), back(out.radius, was_numpy), back(out.p_lower, was_numpy))
 
     def __repr__(self):
         return f"RandomizedSmoothing(sigma={self.sigma}, batch_size={self.batch_size}, seed={self.seed})"

@@ -18,6 +18,13 @@ from ._progress import progress_callback
 _models = _core.models
 
 
+def _keep_global_rng():
+    """torch's layer constructors initialise from the global generator; the twins' weights come
+    from the C++ model, so construct them with that generator's state saved and restored
+    (bulwark leaves torch's global stream as it found it)."""
+    return torch.random.fork_rng(devices=[])
+
+
 class FashionCNN(nn.Module):
     """Two 3x3 convolutions (32, 64 channels) with 2x2 max pooling, then 3136 -> 128 -> 10.
 
@@ -49,7 +56,8 @@ class FashionCNN(nn.Module):
     @classmethod
     def from_cpp(cls, cpp_model):
         """A Python twin holding a copy of a C++ FashionCNN's weights."""
-        net = cls()
+        with _keep_global_rng():  # the layers' own init draws; the weights are replaced anyway
+            net = cls()
         net.load_state_dict(cpp_model.state_dict())
         return net
 
@@ -107,7 +115,8 @@ class _TextModel(nn.Module):
 
     @classmethod
     def from_cpp(cls, cpp_model, **shape):
-        net = cls(**shape)
+        with _keep_global_rng():
+            net = cls(**shape)
         net.load_state_dict(cpp_model.state_dict())
         return net
 

@@ -12,7 +12,6 @@ with their edits marked.
 import argparse
 import json
 import os
-import re
 import sys
 
 __all__ = ["write_report", "main"]
@@ -307,23 +306,12 @@ def _smoothing(r, out_dir):
     return "\n".join(text)
 
 
-_MARK = re.compile(r"\[\[(.*?) -> (.*?)\]\]", re.S)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
-
-
-def _escape(text):
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
 def _markdown_edits(excerpt):
-    """The plain-rendered excerpt ([[old -> new]]) as markdown: old struck out, new in bold."""
-    out, last = [], 0
-    for mt in _MARK.finditer(excerpt):
-        out.append(_escape(excerpt[last:mt.start()]))
-        out.append(f"~~{_escape(mt.group(1))}~~ **{_escape(mt.group(2))}**")
-        last = mt.end()
-    out.append(_escape(excerpt[last:]))
-    return " ".join("".join(out).split())
+    """An example's excerpt (text and edit spans, results.json) as one line of Markdown: old
+    words struck out, new ones in bold, the e-mail's own characters escaped."""
+    from .text import render_edits
+    md = render_edits(excerpt["text"], excerpt["edits"], "markdown").strip()
+    return ("… " if excerpt["cut_start"] else "") + md + (" …" if excerpt["cut_end"] else "")
 
 
 def _text(r):

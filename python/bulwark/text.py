@@ -4,6 +4,9 @@
     vocab = bw.text.Vocabulary.build([tok(t) for t in texts], min_freq=2)
     ids, truncated = vocab.encode_batch([tok(t) for t in texts], max_len=256)
     bw.text.WordNet().synonyms("buy", pos="v")
+
+Attack results carry their edits as spans (``result.edits``, ``result.excerpt()``), and
+:func:`render_edits` marks them for a terminal, HTML or Markdown.
 """
 
 import os
@@ -13,6 +16,7 @@ import torch
 
 from . import _core
 from ._convert import check_bool, check_int, check_real, check_seed, check_str
+from ._options import WithOptions, make_options
 from ._progress import count_bar
 
 _text = _core.text
@@ -248,42 +252,38 @@ class TextAttackResults(list):
     def _repr_html_(self):
         rows = []
         for r in self.successes()[:20]:
+            x = r.excerpt(context=500, length=3000)
             rows.append(f"<tr><td>{r.label}&rarr;{r.adversarial_prediction}</td>"
-                        f"<td style='white-space:pre-wrap'>{r.render('html')[:3000]}</td></tr>")
+                        f"<td style='white-space:pre-wrap'>{'&hellip;' if x.cut_start else ''}{x.render('html')}"
+                        f"{'&hellip;' if x.cut_end else ''}</td></tr>")
         s = self.summary()
-        head = (f"<p>{s['successes']} successes, {s['failures']} failures, {s['skipped']} skipped; "
-                f"success rate {100 * s['success_rate']:.1f}%</p>")
+        head = (f"<p>{s.successes} successes, {s.failures} failures, {s.skipped} skipped; "
+                f"success rate {100 * s.success_rate:.1f}%</p>")
         return head + "<table>" + "".join(rows) + "</table>"
 
 
-class _TextAttack:
-    """Shared by the token attacks: the constraints and :meth:`run`."""
+class _TextAttack(WithOptions):
+    """Shared by the token attacks: the constraints and :meth:`run`. Each attack's options are
+    its C++ Options struct (``bulwark._core.text.<Name>Options``): names, defaults and checks
+    live in C++ (bulwark/_options.py) and read back as attributes (``atk.seed``...)."""
 
     _NAME = "TextAttack"
+    _PYTHON_ONLY = ()  # arguments of the C++ constructor besides its options
 
     def __init__(self, *, max_change_fraction=0.2, min_cosine=None, query_budget=None,
                  skip_stopwords=True, stopwords=None, same_pos=True, targeted=False,
-                 batch_size=256, seed=0, **extra):
-        fn = self._NAME
-        if stopwords is not None:
-            if isinstance(stopwords, str) or not all(isinstance(w, str) for w in stopwords):
-                raise TypeError(f"{fn}: stopwords must be a list of str or None")
-            stopwords = list(stopwords)
-        opts = dict(
-            max_change_fraction=check_real(max_change_fraction, fn, "max_change_fraction", low=0,
-                                           low_inclusive=False),
-            min_cosine=check_real(min_cosine, fn, "min_cosine", low=-1, allow_none=True),
-            query_budget=check_int(query_budget, fn, "query_budget", low=1, allow_none=True),
-            skip_stopwords=check_bool(skip_stopwords, fn, "skip_stopwords"), stopwords=stopwords,
-            same_pos=check_bool(same_pos, fn, "same_pos"), targeted=check_bool(targeted, fn, "targeted"),
-            batch_size=check_int(batch_size, fn, "batch_size", low=1), seed=check_seed(seed, fn))
-        if opts["max_change_fraction"] > 1:
-            raise ValueError(f"{fn}: max_change_fraction must be in (0, 1], got {max_change_fraction}")
-        if opts["min_cosine"] is not None and opts["min_cosine"] > 1:
-            raise ValueError(f"{fn}: min_cosine must be in [-1, 1] or None, got {min_cosine}")
-        opts.update(extra)
-        self._opts = opts
-        self._impl = getattr(_text, self._NAME)(opts)
+                 batch_size=256, seed=None, **extra):
+        arguments = {k: v for k, v in locals().items() if k not in ("self", "extra", "__class__")}
+        own = {k: extra.pop(k) for k in self._PYTHON_ONLY}
+        arguments.update(extra)
+        options = make_options(getattr(_text, f"{self._NAME}Options"), arguments)
+        self._impl = getattr(_text, self._NAME)(options, **own)
+        options.seed = self._impl.seed  # the one resolved
+        self._options = options
+
+    @property
+    def options(self):
+        return self._options
 
     def run(self, victim, texts, labels, progress=True):
         """Attack each text; ``labels`` are the true labels (the targets when ``targeted``).
@@ -315,18 +315,6 @@ class _TextAttack:
 
     __call__ = run
 
-    def __repr__(self):
-        return repr(self._impl)
-
-
-def _candidates(fn, candidates, allowed):
-    if callable(candidates):
-        return candidates
-    if candidates not in allowed:
-        raise ValueError(f"{fn}: candidates must be one of {', '.join(map(repr, allowed))} or a "
-                         f"callable word -> list of words, got {candidates!r}")
-    return candidates
-
 
 class PWWS(_TextAttack):
     """Probability Weighted Word Saliency (Ren et al. 2019): words ordered by
@@ -335,13 +323,11 @@ class PWWS(_TextAttack):
     embedding cosine), ``"embedding"`` (nearest tokens) or a callable word -> list of words."""
 
     _NAME = "PWWS"
+    _PYTHON_ONLY = ("candidates", "max_candidates", "candidate_cosine")
 
     def __init__(self, candidates="wordnet", max_candidates=50, candidate_cosine=0.0, **kwargs):
-        fn = self._NAME
-        super().__init__(candidates=_candidates(fn, candidates, ("wordnet", "filtered", "embedding")),
-                         max_candidates=check_int(max_candidates, fn, "max_candidates", low=1),
-                         candidate_cosine=check_real(candidate_cosine, fn, "candidate_cosine", low=-1),
-                         **kwargs)
+        super().__init__(candidates=candidates, max_candidates=check_int(max_candidates, "PWWS", "max_candidates"),
+                         candidate_cosine=check_real(candidate_cosine, "PWWS", "candidate_cosine"), **kwargs)
 
 
 class TextFooler(_TextAttack):
@@ -351,12 +337,10 @@ class TextFooler(_TextAttack):
     pass ``candidates=`` a callable word -> list of words to use a better source."""
 
     _NAME = "TextFooler"
+    _PYTHON_ONLY = ("candidates",)
 
     def __init__(self, candidates="filtered", max_candidates=50, candidate_cosine=-1.0, **kwargs):
-        fn = self._NAME
-        super().__init__(candidates=_candidates(fn, candidates, ("wordnet", "filtered", "embedding")),
-                         max_candidates=check_int(max_candidates, fn, "max_candidates", low=1),
-                         candidate_cosine=check_real(candidate_cosine, fn, "candidate_cosine", low=-1),
+        super().__init__(candidates=candidates, max_candidates=max_candidates, candidate_cosine=candidate_cosine,
                          **kwargs)
 
 
@@ -369,13 +353,8 @@ class HotFlip(_TextAttack):
     _NAME = "HotFlip"
 
     def __init__(self, beam_width=5, flips_per_state=5, candidates="vocabulary", neighbours=50, **kwargs):
-        fn = self._NAME
-        if candidates not in ("vocabulary", "wordnet", "embedding"):
-            raise ValueError(f"{fn}: candidates must be 'vocabulary', 'wordnet' or 'embedding', got {candidates!r}")
-        super().__init__(beam_width=check_int(beam_width, fn, "beam_width", low=1),
-                         flips_per_state=check_int(flips_per_state, fn, "flips_per_state", low=1),
-                         candidates=candidates, neighbours=check_int(neighbours, fn, "neighbours", low=1),
-                         **kwargs)
+        super().__init__(beam_width=beam_width, flips_per_state=flips_per_state, candidates=candidates,
+                         neighbours=neighbours, **kwargs)
 
     @staticmethod
     def gains(victim, ids, label, targeted=False):
@@ -395,19 +374,38 @@ class DeepWordBug(_TextAttack):
 
     def __init__(self, scoring="combined", lambda_=1.0, edits=("swap", "substitute", "delete", "insert"),
                  max_edit_distance=30, same_pos=False, **kwargs):
-        fn = self._NAME
-        if scoring not in ("replace1", "head", "tail", "combined"):
-            raise ValueError(f"{fn}: scoring must be 'replace1', 'head', 'tail' or 'combined', got {scoring!r}")
-        if isinstance(edits, str) or not edits or not all(
-                e in ("swap", "substitute", "delete", "insert") for e in edits):
-            raise ValueError(f"{fn}: edits must be a non-empty list of 'swap', 'substitute', 'delete', "
-                             f"'insert', got {edits!r}")
-        super().__init__(scoring=scoring, lambda_=check_real(lambda_, fn, "lambda_", low=0),
-                         edits=list(edits),
-                         max_edit_distance=check_int(max_edit_distance, fn, "max_edit_distance", low=1),
+        super().__init__(scoring=scoring, lambda_=lambda_, edits=edits, max_edit_distance=max_edit_distance,
                          same_pos=same_pos, **kwargs)
 
 
 def character_edits(word, kinds=("swap", "substitute", "delete", "insert")):
     """All single-character edits of ``word`` of the given kinds (DeepWordBug's transformer)."""
     return _text.character_edits(check_str(word, "character_edits", "word"), list(kinds))
+
+
+TextEdit = _text.TextEdit
+TextEdit.__doc__ = """One edit of a text: bytes ``[begin, end)`` of its UTF-8 encoding held ``before``
+and ``after`` replaced it; ``word`` is the position in the words the model saw. A result's
+``edits`` index its ``original_text``; an excerpt's, its ``text``."""
+
+
+def render_edits(text, edits, format="plain"):
+    """``text`` with its ``edits`` marked, from the spans alone (nothing is parsed back):
+    ``"plain"`` (``[[old -> new]]``, for reading), ``"terminal"`` (ANSI colours; the text's own
+    control characters shown as ``\\xNN``), ``"html"`` (``<del>``/``<ins>``, all escaped) or
+    ``"markdown"`` (``~~old~~ **new**`` on one line, Markdown and HTML characters escaped).
+    ``edits``: :class:`TextEdit` objects, or dicts with ``word``, ``begin``, ``end``, ``from``
+    and ``to`` as ``results.json`` stores them."""
+    fn = "render_edits"
+    text = check_str(text, fn, "text")
+    spans = []
+    for e in edits:
+        if isinstance(e, dict):
+            try:
+                e = TextEdit(e["word"], e["begin"], e["end"], e["from"], e["to"])
+            except KeyError as k:
+                raise TypeError(f"{fn}: an edit dict needs 'word', 'begin', 'end', 'from' and 'to', missing {k}") from None
+        elif not isinstance(e, TextEdit):
+            raise TypeError(f"{fn}: edits must hold bw.text.TextEdit objects or dicts, got {type(e).__name__}")
+        spans.append(e)
+    return _text.render_edits(text, spans, check_str(format, fn, "format"))

@@ -15,35 +15,30 @@
 #include <bulwark/attacks/targets.h>
 
 #include "bindings.h"
+#include "options.h"
 
 namespace bulwark::python {
 
 namespace {
-// Options arrive from the Python wrappers, already type-checked, as keyword arguments.
-template <typename T>
-T get(const py::dict& d, const char* key) {
-  return d[key].cast<T>();
-}
-ops::Norm norm_of(const py::dict& d, const char* who) {
-  return ops::parse_norm(get<std::string>(d, "norm"), (std::string(who) + ": norm").c_str());
-}
-losses::Loss loss_of(const py::dict& d, const char* who) {
-  return losses::parse_loss(get<std::string>(d, "loss"), (std::string(who) + ": loss").c_str());
-}
-std::optional<uint64_t> seed_of(const py::dict& d) {
-  return get<std::optional<uint64_t>>(d, "seed");
+std::string norm_name(ops::Norm n) { return ops::to_string(n); }
+std::string loss_name(losses::Loss l) { return losses::to_string(l); }
+
+// An attack class constructed from its Options class, which it exposes as `options` (a copy,
+// the seed resolved).
+template <typename A>
+py::class_<A, attacks::Attack, std::shared_ptr<A>> bind_attack(py::module_& a, const char* name) {
+  using Options = std::decay_t<decltype(std::declval<const A&>().options())>;
+  py::class_<A, attacks::Attack, std::shared_ptr<A>> c(a, name);
+  c.def(py::init<Options>(), py::arg("options"));
+  c.def_property_readonly("options", [](const A& at) { return at.options(); });
+  return c;
 }
 
-py::dict report_dict(const attacks::SubAttackReport& r) {
-  py::dict d;
-  d["attack"] = r.name;
-  d["attacked"] = r.attacked;
-  d["broken"] = r.broken;
-  d["robust_accuracy"] = r.robust_accuracy;
-  d["seconds"] = r.seconds;
-  d["queries"] = counts_dict(r.queries);
-  return d;
-}
+// AutoAttack.run's answer: the result and the report of each sub-attack.
+struct AutoAttackRun {
+  attacks::AttackResult result;
+  attacks::AutoAttackReport report;
+};
 }  // namespace
 
 void bind_attacks(py::module_& m) {
@@ -56,7 +51,39 @@ void bind_attacks(py::module_& m) {
       .def_readonly("x_adv", &AttackResult::x_adv)
       .def_readonly("success", &AttackResult::success)
       .def_readonly("norm", &AttackResult::norm)
-      .def_property_readonly("queries", [](const AttackResult& r) { return counts_dict(r.queries); });
+      .def_readonly("queries", &AttackResult::queries);
+
+  py::class_<attacks::SubAttackReport>(a, "SubAttackReport")
+      .def_readonly("name", &attacks::SubAttackReport::name)
+      .def_readonly("attacked", &attacks::SubAttackReport::attacked)
+      .def_readonly("broken", &attacks::SubAttackReport::broken)
+      .def_readonly("robust_accuracy", &attacks::SubAttackReport::robust_accuracy)
+      .def_readonly("seconds", &attacks::SubAttackReport::seconds)
+      .def_readonly("queries", &attacks::SubAttackReport::queries)
+      .def("__repr__", [](const attacks::SubAttackReport& r) {
+        return "SubAttackReport(name='" + r.name + "', attacked=" + std::to_string(r.attacked) +
+               ", broken=" + std::to_string(r.broken) + ", robust_accuracy=" +
+               py::repr(py::float_(r.robust_accuracy)).cast<std::string>() +
+               ", seconds=" + py::repr(py::float_(r.seconds)).cast<std::string>() + ")";
+      });
+  py::class_<attacks::AutoAttackReport>(a, "AutoAttackReport")
+      .def_readonly("clean_accuracy", &attacks::AutoAttackReport::clean_accuracy)
+      .def_readonly("attacks", &attacks::AutoAttackReport::attacks);
+  py::class_<AutoAttackRun>(a, "AutoAttackRun")
+      .def_readonly("result", &AutoAttackRun::result)
+      .def_readonly("report", &AutoAttackRun::report);
+
+  using attacks::Evaluation;
+  py::class_<Evaluation>(a, "Evaluation")
+      .def_readonly("names", &Evaluation::names)
+      .def_readonly("correct", &Evaluation::correct)
+      .def_readonly("robust", &Evaluation::robust)
+      .def_readonly("worst_case", &Evaluation::worst_case)
+      .def_readonly("seconds", &Evaluation::seconds)
+      .def_readonly("queries", &Evaluation::queries)
+      .def_property_readonly("clean_accuracy", &Evaluation::clean_accuracy)
+      .def("robust_accuracy", &Evaluation::robust_accuracy, py::arg("attack"))
+      .def_property_readonly("worst_case_accuracy", &Evaluation::worst_case_accuracy);
 
   py::class_<Attack, std::shared_ptr<Attack>>(a, "Attack")
       .def("__call__", &Attack::operator(), py::arg("model"), py::arg("x"), py::arg("y"), release())
@@ -65,171 +92,173 @@ void bind_attacks(py::module_& m) {
       .def_property_readonly("targeted", &Attack::targeted)
       .def("__repr__", &Attack::repr);
 
-  py::class_<attacks::FGSM, Attack, std::shared_ptr<attacks::FGSM>>(a, "FGSM")
-      .def(py::init([](const py::dict& d) {
-        attacks::FGSMOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "FGSM");
-        o.loss = loss_of(d, "FGSM");
-        o.random_start = get<bool>(d, "random_start");
-        o.step_size = get<std::optional<double>>(d, "step_size");
-        o.targeted = get<bool>(d, "targeted");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::FGSM>(o);
-      }))
-      .def_property_readonly("step_size", &attacks::FGSM::step_size)
-      .def_property_readonly("seed", [](const attacks::FGSM& f) { return *f.options().seed; });
+  // Each attack's Options struct is a typed Python class (options.h); the attack takes it.
+  using attacks::FGSMOptions;
+  {
+    py::class_<FGSMOptions> c(a, "FGSMOptions");
+    c.def(py::init<>());
+    Fields<FGSMOptions>(c, "FGSM")
+        .add("eps", &FGSMOptions::eps)
+        .add_enum("norm", &FGSMOptions::norm, ops::parse_norm, norm_name)
+        .add_enum("loss", &FGSMOptions::loss, losses::parse_loss, loss_name)
+        .add("random_start", &FGSMOptions::random_start)
+        .add("step_size", &FGSMOptions::step_size)
+        .add("targeted", &FGSMOptions::targeted)
+        .add("eot_samples", &FGSMOptions::eot_samples)
+        .add("seed", &FGSMOptions::seed);
+  }
+  bind_attack<attacks::FGSM>(a, "FGSM").def_property_readonly("step_size", &attacks::FGSM::step_size);
 
-  py::class_<attacks::PGD, Attack, std::shared_ptr<attacks::PGD>>(a, "PGD")
-      .def(py::init([](const py::dict& d) {
-        attacks::PGDOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "PGD");
-        o.steps = get<int64_t>(d, "steps");
-        o.step_size = get<std::optional<double>>(d, "step_size");
-        o.random_start = get<bool>(d, "random_start");
-        o.restarts = get<int64_t>(d, "restarts");
-        o.loss = loss_of(d, "PGD");
-        o.targeted = get<bool>(d, "targeted");
-        o.l1_sparsity = get<double>(d, "l1_sparsity");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::PGD>(o);
-      }))
-      .def_property_readonly("step_size", &attacks::PGD::step_size)
-      .def_property_readonly("seed", [](const attacks::PGD& p) { return *p.options().seed; });
+  using attacks::PGDOptions;
+  {
+    py::class_<PGDOptions> c(a, "PGDOptions");
+    c.def(py::init<>());
+    Fields<PGDOptions>(c, "PGD")
+        .add("eps", &PGDOptions::eps)
+        .add_enum("norm", &PGDOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &PGDOptions::steps)
+        .add("step_size", &PGDOptions::step_size)
+        .add("random_start", &PGDOptions::random_start)
+        .add("restarts", &PGDOptions::restarts)
+        .add_enum("loss", &PGDOptions::loss, losses::parse_loss, loss_name)
+        .add("targeted", &PGDOptions::targeted)
+        .add("l1_sparsity", &PGDOptions::l1_sparsity)
+        .add("eot_samples", &PGDOptions::eot_samples)
+        .add("seed", &PGDOptions::seed);
+  }
+  bind_attack<attacks::PGD>(a, "PGD").def_property_readonly("step_size", &attacks::PGD::step_size);
 
-  py::class_<attacks::MIFGSM, Attack, std::shared_ptr<attacks::MIFGSM>>(a, "MIFGSM")
-      .def(py::init([](const py::dict& d) {
-        attacks::MIFGSMOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "MIFGSM");
-        o.steps = get<int64_t>(d, "steps");
-        o.step_size = get<std::optional<double>>(d, "step_size");
-        o.decay = get<double>(d, "decay");
-        o.loss = loss_of(d, "MIFGSM");
-        o.targeted = get<bool>(d, "targeted");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        return std::make_shared<attacks::MIFGSM>(o);
-      }))
-      .def_property_readonly("step_size", &attacks::MIFGSM::step_size);
+  using attacks::MIFGSMOptions;
+  {
+    py::class_<MIFGSMOptions> c(a, "MIFGSMOptions");
+    c.def(py::init<>());
+    Fields<MIFGSMOptions>(c, "MIFGSM")
+        .add("eps", &MIFGSMOptions::eps)
+        .add_enum("norm", &MIFGSMOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &MIFGSMOptions::steps)
+        .add("step_size", &MIFGSMOptions::step_size)
+        .add("decay", &MIFGSMOptions::decay)
+        .add_enum("loss", &MIFGSMOptions::loss, losses::parse_loss, loss_name)
+        .add("targeted", &MIFGSMOptions::targeted)
+        .add("eot_samples", &MIFGSMOptions::eot_samples);
+  }
+  bind_attack<attacks::MIFGSM>(a, "MIFGSM").def_property_readonly("step_size", &attacks::MIFGSM::step_size);
 
-  py::class_<attacks::APGD, Attack, std::shared_ptr<attacks::APGD>>(a, "APGD")
-      .def(py::init([](const py::dict& d) {
-        attacks::APGDOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "APGD");
-        o.steps = get<int64_t>(d, "steps");
-        o.restarts = get<int64_t>(d, "restarts");
-        o.loss = loss_of(d, "APGD");
-        o.rho = get<double>(d, "rho");
-        o.targeted = get<bool>(d, "targeted");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::APGD>(o);
-      }))
-      .def_property_readonly("seed", [](const attacks::APGD& p) { return *p.options().seed; });
+  using attacks::APGDOptions;
+  {
+    py::class_<APGDOptions> c(a, "APGDOptions");
+    c.def(py::init<>());
+    Fields<APGDOptions>(c, "APGD")
+        .add("eps", &APGDOptions::eps)
+        .add_enum("norm", &APGDOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &APGDOptions::steps)
+        .add("restarts", &APGDOptions::restarts)
+        .add_enum("loss", &APGDOptions::loss, losses::parse_loss, loss_name)
+        .add("rho", &APGDOptions::rho)
+        .add("targeted", &APGDOptions::targeted)
+        .add("eot_samples", &APGDOptions::eot_samples)
+        .add("seed", &APGDOptions::seed);
+  }
+  bind_attack<attacks::APGD>(a, "APGD");
 
-  py::class_<attacks::APGDT, Attack, std::shared_ptr<attacks::APGDT>>(a, "APGDT")
-      .def(py::init([](const py::dict& d) {
-        attacks::APGDTOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "APGDT");
-        o.steps = get<int64_t>(d, "steps");
-        o.restarts = get<int64_t>(d, "restarts");
-        o.num_targets = get<int64_t>(d, "num_targets");
-        o.rho = get<double>(d, "rho");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::APGDT>(o);
-      }))
-      .def_property_readonly("seed", [](const attacks::APGDT& p) { return *p.options().seed; });
+  using attacks::APGDTOptions;
+  {
+    py::class_<APGDTOptions> c(a, "APGDTOptions");
+    c.def(py::init<>());
+    Fields<APGDTOptions>(c, "APGDT")
+        .add("eps", &APGDTOptions::eps)
+        .add_enum("norm", &APGDTOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &APGDTOptions::steps)
+        .add("restarts", &APGDTOptions::restarts)
+        .add("num_targets", &APGDTOptions::num_targets)
+        .add("rho", &APGDTOptions::rho)
+        .add("eot_samples", &APGDTOptions::eot_samples)
+        .add("seed", &APGDTOptions::seed);
+  }
+  bind_attack<attacks::APGDT>(a, "APGDT");
 
-  auto fab_options = [](const py::dict& d, const char* who) {
-    attacks::FABOptions o;
-    o.eps = get<double>(d, "eps");
-    o.norm = norm_of(d, who);
-    o.steps = get<int64_t>(d, "steps");
-    o.restarts = get<int64_t>(d, "restarts");
-    o.alpha_max = get<double>(d, "alpha_max");
-    o.eta = get<double>(d, "eta");
-    o.beta = get<double>(d, "beta");
-    o.num_targets = get<int64_t>(d, "num_targets");
-    o.seed = seed_of(d);
-    return o;
-  };
-  py::class_<attacks::FAB, Attack, std::shared_ptr<attacks::FAB>>(a, "FAB")
-      .def(py::init([fab_options](const py::dict& d) {
-        return std::make_shared<attacks::FAB>(fab_options(d, "FAB"));
-      }))
-      .def_property_readonly("seed", [](const attacks::FAB& p) { return *p.options().seed; });
-  py::class_<attacks::FABT, attacks::FAB, std::shared_ptr<attacks::FABT>>(a, "FABT")
-      .def(py::init([fab_options](const py::dict& d) {
-        return std::make_shared<attacks::FABT>(fab_options(d, "FABT"));
-      }));
+  using attacks::FABOptions;  // FAB and FABT
+  {
+    py::class_<FABOptions> c(a, "FABOptions");
+    c.def(py::init<>());
+    Fields<FABOptions>(c, "FAB")
+        .add("eps", &FABOptions::eps)
+        .add_enum("norm", &FABOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &FABOptions::steps)
+        .add("restarts", &FABOptions::restarts)
+        .add("alpha_max", &FABOptions::alpha_max)
+        .add("eta", &FABOptions::eta)
+        .add("beta", &FABOptions::beta)
+        .add("seed", &FABOptions::seed)
+        .add("num_targets", &FABOptions::num_targets);
+  }
+  bind_attack<attacks::FAB>(a, "FAB");
+  py::class_<attacks::FABT, attacks::FAB, std::shared_ptr<attacks::FABT>>(a, "FABT").def(py::init<FABOptions>(),
+                                                                                        py::arg("options"));
 
-  py::class_<attacks::Square, Attack, std::shared_ptr<attacks::Square>>(a, "Square")
-      .def(py::init([](const py::dict& d) {
-        attacks::SquareOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "Square");
-        o.queries = get<int64_t>(d, "queries");
-        o.p_init = get<double>(d, "p_init");
-        o.rescale_schedule = get<bool>(d, "rescale_schedule");
-        o.loss = loss_of(d, "Square");
-        o.targeted = get<bool>(d, "targeted");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::Square>(o);
-      }))
-      .def_property_readonly("seed", [](const attacks::Square& p) { return *p.options().seed; });
+  using attacks::SquareOptions;
+  {
+    py::class_<SquareOptions> c(a, "SquareOptions");
+    c.def(py::init<>());
+    Fields<SquareOptions>(c, "Square")
+        .add("eps", &SquareOptions::eps)
+        .add_enum("norm", &SquareOptions::norm, ops::parse_norm, norm_name)
+        .add("queries", &SquareOptions::queries)
+        .add("p_init", &SquareOptions::p_init)
+        .add("rescale_schedule", &SquareOptions::rescale_schedule)
+        .add_enum("loss", &SquareOptions::loss, losses::parse_loss, loss_name)
+        .add("targeted", &SquareOptions::targeted)
+        .add("seed", &SquareOptions::seed);
+  }
+  bind_attack<attacks::Square>(a, "Square");
 
-  py::class_<attacks::CW, Attack, std::shared_ptr<attacks::CW>>(a, "CW").def(
-      py::init([](const py::dict& d) {
-        attacks::CWOptions o;
-        o.c = get<double>(d, "c");
-        o.kappa = get<double>(d, "kappa");
-        o.steps = get<int64_t>(d, "steps");
-        o.binary_search_steps = get<int64_t>(d, "binary_search_steps");
-        o.lr = get<double>(d, "lr");
-        o.abort_early = get<bool>(d, "abort_early");
-        o.targeted = get<bool>(d, "targeted");
-        return std::make_shared<attacks::CW>(o);
-      }));
+  using attacks::CWOptions;
+  {
+    py::class_<CWOptions> c(a, "CWOptions");
+    c.def(py::init<>());
+    Fields<CWOptions>(c, "CW")
+        .add("c", &CWOptions::c)
+        .add("kappa", &CWOptions::kappa)
+        .add("steps", &CWOptions::steps)
+        .add("binary_search_steps", &CWOptions::binary_search_steps)
+        .add("lr", &CWOptions::lr)
+        .add("abort_early", &CWOptions::abort_early)
+        .add("targeted", &CWOptions::targeted);
+  }
+  bind_attack<attacks::CW>(a, "CW");
 
-  py::class_<attacks::DeepFool, Attack, std::shared_ptr<attacks::DeepFool>>(a, "DeepFool")
-      .def(py::init([](const py::dict& d) {
-        attacks::DeepFoolOptions o;
-        o.norm = norm_of(d, "DeepFool");
-        o.steps = get<int64_t>(d, "steps");
-        o.overshoot = get<double>(d, "overshoot");
-        o.candidates = get<int64_t>(d, "candidates");
-        return std::make_shared<attacks::DeepFool>(o);
-      }));
+  using attacks::DeepFoolOptions;
+  {
+    py::class_<DeepFoolOptions> c(a, "DeepFoolOptions");
+    c.def(py::init<>());
+    Fields<DeepFoolOptions>(c, "DeepFool")
+        .add_enum("norm", &DeepFoolOptions::norm, ops::parse_norm, norm_name)
+        .add("steps", &DeepFoolOptions::steps)
+        .add("overshoot", &DeepFoolOptions::overshoot)
+        .add("candidates", &DeepFoolOptions::candidates);
+  }
+  bind_attack<attacks::DeepFool>(a, "DeepFool");
 
-  py::class_<attacks::AutoAttack, Attack, std::shared_ptr<attacks::AutoAttack>>(a, "AutoAttack")
-      .def(py::init([](const py::dict& d) {
-        attacks::AutoAttackOptions o;
-        o.eps = get<double>(d, "eps");
-        o.norm = norm_of(d, "AutoAttack");
-        o.version = get<std::string>(d, "version");
-        o.steps = get<int64_t>(d, "steps");
-        o.square_queries = get<int64_t>(d, "square_queries");
-        o.eot_samples = get<int64_t>(d, "eot_samples");
-        o.batch_size = get<int64_t>(d, "batch_size");
-        o.seed = seed_of(d);
-        return std::make_shared<attacks::AutoAttack>(o);
-      }))
+  using attacks::AutoAttackOptions;
+  {
+    py::class_<AutoAttackOptions> c(a, "AutoAttackOptions");
+    c.def(py::init<>());
+    Fields<AutoAttackOptions>(c, "AutoAttack")
+        .add("eps", &AutoAttackOptions::eps)
+        .add_enum("norm", &AutoAttackOptions::norm, ops::parse_norm, norm_name)
+        .add("version", &AutoAttackOptions::version)
+        .add("steps", &AutoAttackOptions::steps)
+        .add("square_queries", &AutoAttackOptions::square_queries)
+        .add("eot_samples", &AutoAttackOptions::eot_samples)
+        .add("batch_size", &AutoAttackOptions::batch_size)
+        .add("seed", &AutoAttackOptions::seed);
+  }
+  bind_attack<attacks::AutoAttack>(a, "AutoAttack")
       .def("run_with_report",
            [](attacks::AutoAttack& aa, Classifier& model, const at::Tensor& x, const at::Tensor& y) {
-             std::pair<AttackResult, attacks::AutoAttackReport> r;
-             {
-               py::gil_scoped_release nogil;
-               r = aa.run_with_report(model, x, y);
-             }
-             py::list rows;
-             for (const auto& s : r.second.attacks) rows.append(report_dict(s));
-             return py::make_tuple(r.first, r.second.clean_accuracy, rows);
+             py::gil_scoped_release nogil;
+             auto r = aa.run_with_report(model, x, y);
+             return AutoAttackRun{std::move(r.first), std::move(r.second)};
            },
            py::arg("model"), py::arg("x"), py::arg("y"))
       .def_property_readonly("attacks",
@@ -240,7 +269,7 @@ void bind_attacks(py::module_& m) {
                                }
                                return out;
                              })
-      .def_property_readonly("seed", [](const attacks::AutoAttack& p) { return *p.options().seed; });
+      ;
 
   a.def(
       "select_targets",
@@ -252,14 +281,16 @@ void bind_attacks(py::module_& m) {
       },
       py::arg("model"), py::arg("x"), py::arg("y"), py::arg("rule"), py::arg("seed"));
 
+  // One pass over (x, y) batches from Python (a DataLoader, a list); C++ concatenates.
+  using Next = std::function<std::optional<std::pair<at::Tensor, at::Tensor>>()>;
   a.def(
       "evaluate",
-      [](Classifier& model, const at::Tensor& x, const at::Tensor& y, const py::list& named,
-         int64_t batch_size, std::function<void(int64_t, int64_t)> on_batch) {
+      [](Classifier& model, const Next& next, const py::list& named, int64_t batch_size,
+         std::function<void(int64_t, int64_t)> on_batch) {
         std::vector<attacks::NamedAttack> list;
         for (const auto& item : named) {
-          auto pair = item.cast<py::tuple>();
-          list.emplace_back(pair[0].cast<std::string>(), pair[1].cast<std::shared_ptr<Attack>>());
+          auto pair = item.cast<std::pair<std::string, std::shared_ptr<Attack>>>();
+          list.emplace_back(pair.first, pair.second);
         }
         attacks::EvaluateOptions o;
         o.batch_size = batch_size;
@@ -270,17 +301,17 @@ void bind_attacks(py::module_& m) {
             on_batch(done, total);
           };
         }
-        attacks::Evaluation ev;
-        {
-          py::gil_scoped_release nogil;
-          ev = attacks::evaluate(model, x, y, list, o);
-        }
-        py::list queries;
-        for (const auto& q : ev.queries) queries.append(counts_dict(q));
-        return py::make_tuple(ev.names, ev.correct, ev.robust, ev.worst_case, ev.seconds, queries);
+        data::FunctionBatches source([](uint64_t) {},
+                                     [next]() -> std::optional<data::Batch> {
+                                       py::gil_scoped_acquire gil;
+                                       auto b = next();
+                                       if (!b) return std::nullopt;
+                                       return data::Batch{b->first, b->second};
+                                     });
+        py::gil_scoped_release nogil;
+        return attacks::evaluate(model, source, list, o);
       },
-      py::arg("model"), py::arg("x"), py::arg("y"), py::arg("attacks"), py::arg("batch_size"),
-      py::arg("on_batch"));
+      py::arg("model"), py::arg("next"), py::arg("attacks"), py::arg("batch_size"), py::arg("on_batch"));
 }
 
 }  // namespace bulwark::python

@@ -24,6 +24,25 @@ ClassifierOptions make_options(std::pair<double, double> bounds, std::optional<i
 
 void bind_classifier(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
+  // Results are typed classes with attributes and a repr; no dicts or tuples of results.
+  py::class_<QueryCounts>(m, "QueryCounts")
+      .def(py::init([](int64_t fc, int64_t fs, int64_t bc, int64_t bs) { return QueryCounts{fc, fs, bc, bs}; }),
+           py::arg("forward_calls") = 0, py::arg("forward_samples") = 0, py::arg("backward_calls") = 0,
+           py::arg("backward_samples") = 0)
+      .def_readonly("forward_calls", &QueryCounts::forward_calls)
+      .def_readonly("forward_samples", &QueryCounts::forward_samples)
+      .def_readonly("backward_calls", &QueryCounts::backward_calls)
+      .def_readonly("backward_samples", &QueryCounts::backward_samples)
+      .def("__eq__", [](const QueryCounts& a, const QueryCounts& b) {
+        return a.forward_calls == b.forward_calls && a.forward_samples == b.forward_samples &&
+               a.backward_calls == b.backward_calls && a.backward_samples == b.backward_samples;
+      }, py::is_operator())
+      .def("__repr__", [](const QueryCounts& q) {
+        return "QueryCounts(forward_calls=" + std::to_string(q.forward_calls) + ", forward_samples=" +
+               std::to_string(q.forward_samples) + ", backward_calls=" + std::to_string(q.backward_calls) +
+               ", backward_samples=" + std::to_string(q.backward_samples) + ")";
+      });
+
   py::class_<Classifier, std::shared_ptr<Classifier>>(m, "Classifier")
       .def("logits", &Classifier::logits, py::arg("x"), release())
       .def("predict", &Classifier::predict, py::arg("x"), release())
@@ -70,7 +89,7 @@ void bind_classifier(py::module_& m) {
       .def_property_readonly("eval_mode", [](const Classifier& c) { return c.options().eval_mode; })
       .def_property_readonly("input_shape",
                              [](const Classifier& c) { return c.options().input_shape; })
-      .def_property_readonly("queries", [](const Classifier& c) { return counts_dict(c.queries()); })
+      .def_property_readonly("queries", &Classifier::queries)
       .def("reset_queries", &Classifier::reset_queries)
       .def("__repr__", &Classifier::repr);
 

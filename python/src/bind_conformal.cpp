@@ -9,35 +9,40 @@
 #include <bulwark/conformal/split_conformal.h>
 
 #include "bindings.h"
+#include "options.h"
 
 namespace bulwark::python {
+
+namespace {
+// ConformalOptions::logits by the name Python uses: input="probs" | "logits".
+bool parse_input(const std::string& name, const char* where) {
+  if (name == "probs") return false;
+  if (name == "logits") return true;
+  throw InvalidArgument(std::string(where) + " must be 'probs' or 'logits', got '" + name + "'");
+}
+}  // namespace
 
 void bind_conformal(py::module_& m) {
   py::module_ c = m.def_submodule("conformal", "Conformal prediction sets.");
   using namespace conformal;
   using release = py::call_guard<py::gil_scoped_release>;
 
-  auto options = [](const std::string& score, double alpha, bool randomized, double lam,
-                    int64_t k_reg, bool logits, std::optional<uint64_t> seed, const char* who) {
-    ConformalOptions o;
-    o.score.kind = parse_score(score, (std::string(who) + ": score").c_str());
-    o.score.randomized = randomized;
-    o.score.lam = lam;
-    o.score.k_reg = k_reg;
-    o.alpha = alpha;
-    o.logits = logits;
-    o.seed = seed;
-    return o;
-  };
+  // The predictors' options: a typed class (options.h); C++ checks the values.
+  py::class_<ConformalOptions> co(c, "ConformalOptions");
+  co.def(py::init<>());
+  Fields<ConformalOptions>(co, "SplitConformal")
+      .add_enum_at("score", [](ConformalOptions& o) -> ScoreKind& { return o.score.kind; }, parse_score,
+                   [](ScoreKind k) { return to_string(k); })
+      .add("alpha", &ConformalOptions::alpha)
+      .add_at("randomized", [](ConformalOptions& o) -> bool& { return o.score.randomized; })
+      .add_at("lam", [](ConformalOptions& o) -> double& { return o.score.lam; })
+      .add_at("k_reg", [](ConformalOptions& o) -> int64_t& { return o.score.k_reg; })
+      .add_enum_at("input", [](ConformalOptions& o) -> bool& { return o.logits; }, parse_input,
+                   [](bool logits) { return std::string(logits ? "logits" : "probs"); })
+      .add("seed", &ConformalOptions::seed);
 
   py::class_<SplitConformal, std::shared_ptr<SplitConformal>>(c, "SplitConformal")
-      .def(py::init([options](const std::string& score, double alpha, bool randomized, double lam,
-                              int64_t k_reg, bool logits, std::optional<uint64_t> seed) {
-             return std::make_shared<SplitConformal>(
-                 options(score, alpha, randomized, lam, k_reg, logits, seed, "SplitConformal"));
-           }),
-           py::arg("score"), py::arg("alpha"), py::arg("randomized"), py::arg("lam"),
-           py::arg("k_reg"), py::arg("logits"), py::arg("seed"))
+      .def(py::init<ConformalOptions>(), py::arg("options"))
       .def("fit", [](SplitConformal& s, const at::Tensor& x, const at::Tensor& y) {
              py::gil_scoped_release nogil;
              s.fit(x, y);
@@ -46,32 +51,14 @@ void bind_conformal(py::module_& m) {
       .def_property_readonly("fitted", &SplitConformal::fitted)
       .def_property_readonly("threshold", &SplitConformal::threshold)
       .def_property_readonly("n_calibration", &SplitConformal::n_calibration)
-      .def_property_readonly("seed", [](const SplitConformal& s) { return *s.options().seed; })
       .def("save", &SplitConformal::save, py::arg("path"), release())
       .def_static("load", &SplitConformal::load, py::arg("path"))
-      .def_property_readonly("options", [](const SplitConformal& s) {
-        const auto& o = s.options();
-        py::dict d;
-        d["score"] = to_string(o.score.kind);
-        d["alpha"] = o.alpha;
-        d["randomized"] = o.score.randomized;
-        d["lam"] = o.score.lam;
-        d["k_reg"] = o.score.k_reg;
-        d["input"] = o.logits ? "logits" : "probs";
-        d["seed"] = *o.seed;
-        return d;
-      })
+      .def_property_readonly("options", &SplitConformal::options)
       .def("__repr__", &SplitConformal::repr);
 
   py::class_<ClassConditionalConformal, SplitConformal, std::shared_ptr<ClassConditionalConformal>>(
       c, "ClassConditionalConformal")
-      .def(py::init([options](const std::string& score, double alpha, bool randomized, double lam,
-                              int64_t k_reg, bool logits, std::optional<uint64_t> seed) {
-             return std::make_shared<ClassConditionalConformal>(options(
-                 score, alpha, randomized, lam, k_reg, logits, seed, "ClassConditionalConformal"));
-           }),
-           py::arg("score"), py::arg("alpha"), py::arg("randomized"), py::arg("lam"),
-           py::arg("k_reg"), py::arg("logits"), py::arg("seed"))
+      .def(py::init<ConformalOptions>(), py::arg("options"))
       .def_property_readonly("thresholds", &ClassConditionalConformal::thresholds)
       .def_property_readonly("small_classes", &ClassConditionalConformal::small_classes);
 

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <bulwark/attacks/attack.h>
+#include <bulwark/attacks/fgsm.h>
 #include <bulwark/core/random.h>
 #include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_losses.h>
@@ -14,26 +15,23 @@
 #include <bulwark/metrics/binomial.h>
 
 #include "bindings.h"
+#include "options.h"
 
 namespace bulwark::python {
 
 void bind_defenses(py::module_& m) {
   py::module_ d = m.def_submodule("defenses", "Defenses.");
   using defenses::RandomizedSmoothing;
-  auto as_tuple = [](const defenses::Certificate& c) { return py::make_tuple(c.prediction, c.radius, c.p_lower); };
+  py::class_<defenses::Certificate>(d, "Certificate")
+      .def_readonly("prediction", &defenses::Certificate::prediction)
+      .def_readonly("radius", &defenses::Certificate::radius)
+      .def_readonly("p_lower", &defenses::Certificate::p_lower);
   py::class_<RandomizedSmoothing>(d, "RandomizedSmoothing")
       .def(py::init<double, int64_t, uint64_t>(), py::arg("sigma"), py::arg("batch_size"), py::arg("seed"))
       .def("predict", &RandomizedSmoothing::predict, py::arg("model"), py::arg("x"), py::arg("n"), py::arg("alpha"),
            py::call_guard<py::gil_scoped_release>())
-      .def("certify", [as_tuple](const RandomizedSmoothing& rs, Classifier& model, const at::Tensor& x, int64_t n0,
-                                 int64_t n, double alpha) {
-             defenses::Certificate c;
-             {
-               py::gil_scoped_release nogil;
-               c = rs.certify(model, x, n0, n, alpha);
-             }
-             return as_tuple(c);
-           }, py::arg("model"), py::arg("x"), py::arg("n0"), py::arg("n"), py::arg("alpha"))
+      .def("certify", &RandomizedSmoothing::certify, py::arg("model"), py::arg("x"), py::arg("n0"), py::arg("n"),
+           py::arg("alpha"), py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("sigma", &RandomizedSmoothing::sigma);
   d.def("gaussian_augmentation", [](const at::Tensor& x, double sigma, uint64_t seed) {
     at::Generator g = make_generator(seed);
@@ -45,31 +43,42 @@ void bind_defenses(py::module_& m) {
   }, py::arg("prediction"), py::arg("radius"), py::arg("labels"), py::arg("radii"));
 
   // Adversarial-training losses: forward is the Python training forward (the GIL is taken
-  // back whenever C++ calls it). `released` runs a loss without the GIL and returns
-  // (loss, x_adv, logits_adv), which keep their autograd graphs.
+  // back whenever C++ calls it). `released` runs a loss without the GIL; loss and logits_adv
+  // keep their autograd graphs.
+  py::class_<defenses::AdversarialLoss>(d, "AdversarialLoss")
+      .def_readonly("loss", &defenses::AdversarialLoss::loss)
+      .def_readonly("x_adv", &defenses::AdversarialLoss::x_adv)
+      .def_readonly("logits_adv", &defenses::AdversarialLoss::logits_adv);
   auto released = [](const std::function<defenses::AdversarialLoss()>& loss) {
-    defenses::AdversarialLoss r;
-    {
-      py::gil_scoped_release nogil;
-      r = loss();
-    }
-    return py::make_tuple(r.loss, r.x_adv, r.logits_adv);
+    py::gil_scoped_release nogil;
+    return loss();
   };
-  auto pgd_options = [](double eps, const std::string& norm, int64_t steps, std::optional<double> step_size,
-                        bool random_start, std::optional<uint64_t> seed, const char* who) {
-    attacks::PGDOptions o;
-    o.eps = eps;
-    o.norm = ops::parse_norm(norm, (std::string(who) + ": norm").c_str());
-    o.steps = steps;
-    o.step_size = step_size;
-    o.random_start = random_start;
-    o.seed = seed;
-    return o;
-  };
+  // The losses take the attack's Options (attacks::PGDOptions, bound with the attacks) or their
+  // own, as typed classes (options.h).
+  using defenses::TradesOptions;
+  {
+    py::class_<TradesOptions> c(d, "TradesOptions");
+    c.def(py::init<>());
+    Fields<TradesOptions>(c, "trades_loss")
+        .add("eps", &TradesOptions::eps)
+        .add("beta", &TradesOptions::beta)
+        .add("steps", &TradesOptions::steps)
+        .add("step_size", &TradesOptions::step_size)
+        .add("seed", &TradesOptions::seed);
+  }
+  using defenses::FreeLBOptions;
+  {
+    py::class_<FreeLBOptions> c(d, "FreeLBOptions");
+    c.def(py::init<>());
+    Fields<FreeLBOptions>(c, "freelb_loss")
+        .add("steps", &FreeLBOptions::steps)
+        .add("step_size", &FreeLBOptions::step_size)
+        .add("init_mag", &FreeLBOptions::init_mag)
+        .add("max_norm", &FreeLBOptions::max_norm)
+        .add("seed", &FreeLBOptions::seed);
+  }
   d.def("pgd_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
-                           const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
-                           std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed) {
-    const auto o = pgd_options(eps, norm, steps, step_size, random_start, seed, "pgd_at_loss");
+                           const at::Tensor& y, const attacks::PGDOptions& o) {
     return released([&] { return defenses::pgd_at_loss(crafter, forward, x, y, o); });
   });
   d.def("pgd_at_loss_with", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
@@ -81,52 +90,37 @@ void bind_defenses(py::module_& m) {
     return released([&] { return defenses::mart_loss(crafter, forward, x, y, attack, beta); });
   });
   d.def("mart_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
-                         const at::Tensor& y, double eps, const std::string& norm, int64_t steps,
-                         std::optional<double> step_size, bool random_start, std::optional<uint64_t> seed,
-                         double beta) {
-    const auto o = pgd_options(eps, norm, steps, step_size, random_start, seed, "mart_loss");
+                         const at::Tensor& y, const attacks::PGDOptions& o, double beta) {
     return released([&] { return defenses::mart_loss(crafter, forward, x, y, o, beta); });
   });
   d.def("fast_at_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
-                            const at::Tensor& y, double eps, std::optional<double> step_size,
-                            std::optional<uint64_t> seed) {
-    return released([&] { return defenses::fast_at_loss(crafter, forward, x, y, eps, step_size, seed); });
+                            const at::Tensor& y, const attacks::FGSMOptions& o) {  // eps, step_size, seed
+    return released([&] { return defenses::fast_at_loss(crafter, forward, x, y, o.eps, o.step_size, o.seed); });
   });
   d.def("trades_loss", [=](Classifier& crafter, const defenses::Forward& forward, const at::Tensor& x,
-                           const at::Tensor& y, double eps, int64_t steps, std::optional<double> step_size,
-                           double beta, std::optional<uint64_t> seed) {
-    defenses::TradesOptions o;
-    o.eps = eps;
-    o.steps = steps;
-    o.step_size = step_size;
-    o.beta = beta;
-    o.seed = seed;
+                           const at::Tensor& y, const TradesOptions& o) {
     return released([&] { return defenses::trades_loss(crafter, forward, x, y, o); });
   });
   d.def("freelb_loss", [=](const defenses::Embed& embed, const defenses::ForwardEmbedded& forward_embedded,
-                           const at::Tensor& ids, const at::Tensor& y, int64_t steps, double step_size,
-                           double init_mag, double max_norm, std::optional<uint64_t> seed) {
-    defenses::FreeLBOptions o;
-    o.steps = steps;
-    o.step_size = step_size;
-    o.init_mag = init_mag;
-    o.max_norm = max_norm;
-    o.seed = seed;
+                           const at::Tensor& ids, const at::Tensor& y, const FreeLBOptions& o) {
     return released([&] { return defenses::freelb_loss(embed, forward_embedded, ids, y, o); });
   });
+  using defenses::AttackAugmentation;
+  py::class_<AttackAugmentation>(d, "AttackAugmentation")
+      .def_readonly("texts", &AttackAugmentation::texts)
+      .def_readonly("labels", &AttackAugmentation::labels)
+      .def_readonly("indices", &AttackAugmentation::indices)
+      .def_readonly("ids", &AttackAugmentation::ids)
+      .def_readonly("results", &AttackAugmentation::results);
   d.def("attack_augmentation", [](attacks::text::TextAttack& attack, attacks::text::TextVictim& victim,
                                   const std::vector<std::string>& texts, const std::vector<int64_t>& labels,
-                                  int64_t examples, uint64_t seed,
+                                  int64_t examples, std::optional<uint64_t> seed,
                                   const std::function<void(int64_t, int64_t)>& progress) {
     defenses::AttackAugmentationOptions o;
     o.examples = examples;
     o.seed = seed;
-    defenses::AttackAugmentation r;
-    {
-      py::gil_scoped_release nogil;
-      r = defenses::attack_augmentation(attack, victim, texts, labels, o, progress);
-    }
-    return py::make_tuple(r.texts, r.labels, r.indices, r.ids, r.results);
+    py::gil_scoped_release nogil;
+    return defenses::attack_augmentation(attack, victim, texts, labels, o, progress);
   }, py::arg("attack"), py::arg("victim"), py::arg("texts"), py::arg("labels"), py::arg("examples"),
      py::arg("seed"), py::arg("progress"));
 
@@ -155,28 +149,31 @@ void bind_defenses(py::module_& m) {
         },
         batches);
   };
+  using defenses::AdversarialTrainingOptions;
+  py::class_<AdversarialTrainingOptions> to(d, "AdversarialTrainingOptions");
+  to.def(py::init<>());
+  Fields<AdversarialTrainingOptions>(to, "AdversarialTrainer")
+      .add_enum("method", &AdversarialTrainingOptions::method, defenses::parse_training_method,
+                [](defenses::TrainingMethod m) { return defenses::to_string(m); })
+      .add("eps", &AdversarialTrainingOptions::eps)
+      .add_enum("norm", &AdversarialTrainingOptions::norm, ops::parse_norm, [](ops::Norm n) { return ops::to_string(n); })
+      .add("steps", &AdversarialTrainingOptions::steps)
+      .add("step_size", &AdversarialTrainingOptions::step_size)
+      .add("beta", &AdversarialTrainingOptions::beta)
+      .add("replays", &AdversarialTrainingOptions::replays)
+      .add("epochs", &AdversarialTrainingOptions::epochs)
+      .add("val_steps", &AdversarialTrainingOptions::val_steps)
+      .add("seed", &AdversarialTrainingOptions::seed);
   py::class_<AdversarialTrainer>(d, "AdversarialTrainer")
       .def(py::init([](Classifier& crafter, const defenses::Forward& forward, std::function<void()> zero_grad,
                        std::function<void()> step, std::function<void()> end_epoch, std::function<double()> lr,
-                       const std::string& method, double eps, const std::string& norm, int64_t steps,
-                       std::optional<double> step_size, double beta, int64_t replays, int64_t epochs, uint64_t seed,
-                       int64_t val_steps, std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
+                       AdversarialTrainingOptions o,
+                       std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
              defenses::OptimizerHooks h;
              h.zero_grad = std::move(zero_grad);
              h.step = std::move(step);
              h.end_epoch = std::move(end_epoch);
              h.lr = std::move(lr);
-             defenses::AdversarialTrainingOptions o;
-             o.method = defenses::parse_training_method(method, "AdversarialTrainer");
-             o.eps = eps;
-             o.norm = ops::parse_norm(norm, "AdversarialTrainer: norm");
-             o.steps = steps;
-             o.step_size = step_size;
-             o.beta = beta;
-             o.replays = replays;
-             o.epochs = epochs;
-             o.seed = seed;
-             o.val_steps = val_steps;
              o.progress = false;
              if (on_batch) {
                o.on_batch = [on_batch](const models::TrainProgress& p) {
@@ -186,9 +183,7 @@ void bind_defenses(py::module_& m) {
              return std::make_unique<AdversarialTrainer>(crafter, forward, std::move(h), std::move(o));
            }),
            py::arg("crafter"), py::arg("forward"), py::arg("zero_grad"), py::arg("step"), py::arg("end_epoch"),
-           py::arg("lr"), py::arg("method"), py::arg("eps"), py::arg("norm"), py::arg("steps"), py::arg("step_size"),
-           py::arg("beta"), py::arg("replays"), py::arg("epochs"), py::arg("seed"), py::arg("val_steps"),
-           py::arg("on_batch"), py::keep_alive<1, 2>())
+           py::arg("lr"), py::arg("options"), py::arg("on_batch"), py::keep_alive<1, 2>())
       .def("train_epoch", [source](AdversarialTrainer& t, const Begin& begin, const Next& next, int64_t batches,
                                    std::optional<Begin> val_begin, std::optional<Next> val_next, int64_t val_batches) {
              data::FunctionBatches train = source(begin, next, batches);
@@ -199,6 +194,7 @@ void bind_defenses(py::module_& m) {
            }, py::arg("begin"), py::arg("next"), py::arg("batches"), py::arg("val_begin"), py::arg("val_next"),
            py::arg("val_batches"))
       .def("epoch_seed", &AdversarialTrainer::epoch_seed, py::arg("epoch"))
+      .def_property_readonly("options", &AdversarialTrainer::options)
       .def_property_readonly("epoch", &AdversarialTrainer::epoch)
       .def_property_readonly("history", &AdversarialTrainer::history)
       .def("set_history", &AdversarialTrainer::set_history, py::arg("history"))

@@ -11,7 +11,10 @@
 #include <bulwark/attacks/text/victim.h>
 #include <bulwark/core/error.h>
 
+#include <cstdio>
+
 #include "bindings.h"
+#include "options.h"
 #include "python_text_victim.h"
 
 namespace bulwark::python {
@@ -19,25 +22,23 @@ namespace bulwark::python {
 namespace at_ = attacks::text;
 
 namespace {
-template <typename T>
-T get(const py::dict& d, const char* key) {
-  return d[key].cast<T>();
-}
-
-// The shared options, already type-checked by the Python wrappers.
-template <typename Options>
-Options base_options(const py::dict& d) {
-  Options o;
-  o.constraints.max_change_fraction = get<double>(d, "max_change_fraction");
-  o.constraints.min_cosine = d["min_cosine"].is_none() ? -1.0 : get<double>(d, "min_cosine");
-  o.constraints.query_budget = d["query_budget"].is_none() ? -1 : get<int64_t>(d, "query_budget");
-  o.constraints.skip_stopwords = get<bool>(d, "skip_stopwords");
-  if (!d["stopwords"].is_none()) o.constraints.stopwords = get<std::vector<std::string>>(d, "stopwords");
-  o.constraints.same_pos = get<bool>(d, "same_pos");
-  o.targeted = get<bool>(d, "targeted");
-  o.batch_size = get<int64_t>(d, "batch_size");
-  o.seed = get<uint64_t>(d, "seed");
-  return o;
+// The options every text attack shares (TextAttackOptions and its constraints), flat as Python
+// sees them: min_cosine and query_budget None for "off" (-1 in C++), stopwords None for the
+// default list (empty in C++).
+template <typename O>
+Fields<O> text_fields(py::class_<O>& c, const char* owner) {
+  Fields<O> f(c, owner);
+  f.add_at("max_change_fraction", [](O& o) -> double& { return o.constraints.max_change_fraction; })
+      .add_sentinel("min_cosine", [](O& o) -> double& { return o.constraints.min_cosine; }, -1.0)
+      .add_sentinel("query_budget", [](O& o) -> int64_t& { return o.constraints.query_budget; }, int64_t{-1})
+      .add_at("skip_stopwords", [](O& o) -> bool& { return o.constraints.skip_stopwords; })
+      .add_sentinel("stopwords", [](O& o) -> std::vector<std::string>& { return o.constraints.stopwords; },
+                    std::vector<std::string>{})
+      .add_at("same_pos", [](O& o) -> bool& { return o.constraints.same_pos; })
+      .add("targeted", &O::targeted)
+      .add("batch_size", &O::batch_size)
+      .add("seed", &O::seed);
+  return f;
 }
 
 // "wordnet", "embedding", "filtered" or a callable word -> list of words.
@@ -72,22 +73,6 @@ std::shared_ptr<at_::WordCandidates> candidates_of(const py::object& spec, int64
       "CandidateFunction(" + name + ")", /*thread_safe=*/false);
 }
 
-py::dict summary_dict(const at_::TextAttackSummary& s) {
-  py::dict d;
-  d["examples"] = s.examples;
-  d["successes"] = s.successes;
-  d["failures"] = s.failures;
-  d["skipped"] = s.skipped;
-  d["original_accuracy"] = s.original_accuracy;
-  d["accuracy_under_attack"] = s.accuracy_under_attack;
-  d["success_rate"] = s.success_rate;
-  d["mean_perturbed_percent"] = s.mean_perturbed_percent;
-  d["mean_queries"] = s.mean_queries;
-  d["seconds_per_example"] = s.seconds_per_example;
-  d["budgets"] = s.budgets;
-  d["success_curve"] = s.success_curve;
-  return d;
-}
 }  // namespace
 
 void bind_text_attacks(py::module_& m) {
@@ -98,7 +83,7 @@ void bind_text_attacks(py::module_& m) {
       .def_property_readonly("white_box", &at_::TextVictim::white_box)
       .def_property_readonly("max_len", &at_::TextVictim::max_len)
       .def("embedding_matrix", &at_::TextVictim::embedding_matrix)
-      .def("queries", [](const at_::TextVictim& v) { return counts_dict(v.queries()); })
+      .def("queries", &at_::TextVictim::queries)
       .def("reset_queries", &at_::TextVictim::reset_queries)
       .def("__repr__", &at_::TextVictim::repr);
 
@@ -127,6 +112,34 @@ void bind_text_attacks(py::module_& m) {
            }),
            py::arg("path"), py::arg("vocabulary"), py::arg("tokenizer"), py::arg("max_len"));
 
+  py::class_<at_::TextEdit>(t, "TextEdit")
+      .def(py::init([](int64_t word, int64_t begin, int64_t end, std::string before, std::string after) {
+             return at_::TextEdit{word, begin, end, std::move(before), std::move(after)};
+           }),
+           py::arg("word"), py::arg("begin"), py::arg("end"), py::arg("before"), py::arg("after"))
+      .def_readonly("word", &at_::TextEdit::word)
+      .def_readonly("begin", &at_::TextEdit::begin)
+      .def_readonly("end", &at_::TextEdit::end)
+      .def_readonly("before", &at_::TextEdit::before)
+      .def_readonly("after", &at_::TextEdit::after)
+      .def("__repr__", [](const at_::TextEdit& e) {
+        return "TextEdit(word=" + std::to_string(e.word) + ", begin=" + std::to_string(e.begin) + ", end=" +
+               std::to_string(e.end) + ", before=" + py::repr(py::str(e.before)).cast<std::string>() +
+               ", after=" + py::repr(py::str(e.after)).cast<std::string>() + ")";
+      });
+  py::class_<at_::TextExcerpt>(t, "TextExcerpt")
+      .def_readonly("text", &at_::TextExcerpt::text)
+      .def_readonly("offset", &at_::TextExcerpt::offset)
+      .def_readonly("cut_start", &at_::TextExcerpt::cut_start)
+      .def_readonly("cut_end", &at_::TextExcerpt::cut_end)
+      .def_readonly("edits", &at_::TextExcerpt::edits)
+      .def("render", [](const at_::TextExcerpt& x, const std::string& format) {
+        return at_::render_edits(x.text, x.edits, format);
+      }, py::arg("format") = "plain");
+  t.def("render_edits", py::overload_cast<const std::string&, const std::vector<at_::TextEdit>&, const std::string&>(
+                            &at_::render_edits),
+        py::arg("text"), py::arg("edits"), py::arg("format") = "plain");
+
   py::class_<at_::TextAttackResult>(t, "TextAttackResult")
       .def_property_readonly("status", [](const at_::TextAttackResult& r) { return at_::to_string(r.status); })
       .def_readonly("note", &at_::TextAttackResult::note)
@@ -147,11 +160,45 @@ void bind_text_attacks(py::module_& m) {
       .def_readonly("edit_distance", &at_::TextAttackResult::edit_distance)
       .def_readonly("seconds", &at_::TextAttackResult::seconds)
       .def_property_readonly("perturbed_fraction", &at_::TextAttackResult::perturbed_fraction)
-      .def("render", &at_::render_edits, py::arg("format") = "plain");
+      .def_property_readonly("edits", &at_::text_edits)
+      .def("excerpt", &at_::text_excerpt, py::arg("context") = 250, py::arg("length") = 800)
+      .def("render", py::overload_cast<const at_::TextAttackResult&, const std::string&>(&at_::render_edits),
+           py::arg("format") = "plain");
 
-  t.def("summarize", [](const std::vector<at_::TextAttackResult>& results, std::vector<int64_t> budgets) {
-    return summary_dict(at_::summarize(results, std::move(budgets)));
-  }, py::arg("results"), py::arg("budgets"));
+  using at_::TextAttackSummary;
+  py::class_<TextAttackSummary>(t, "TextAttackSummary")
+      .def_readonly("examples", &TextAttackSummary::examples)
+      .def_readonly("successes", &TextAttackSummary::successes)
+      .def_readonly("failures", &TextAttackSummary::failures)
+      .def_readonly("skipped", &TextAttackSummary::skipped)
+      .def_readonly("original_accuracy", &TextAttackSummary::original_accuracy)
+      .def_readonly("accuracy_under_attack", &TextAttackSummary::accuracy_under_attack)
+      .def_readonly("success_rate", &TextAttackSummary::success_rate)
+      .def_readonly("mean_perturbed_percent", &TextAttackSummary::mean_perturbed_percent)
+      .def_readonly("mean_queries", &TextAttackSummary::mean_queries)
+      .def_readonly("seconds_per_example", &TextAttackSummary::seconds_per_example)
+      .def_readonly("budgets", &TextAttackSummary::budgets)
+      .def_readonly("success_curve", &TextAttackSummary::success_curve)
+      .def("as_dict", [](const py::object& s) {  // for JSON files
+        py::dict d;
+        for (const char* k : {"examples", "successes", "failures", "skipped", "original_accuracy",
+                              "accuracy_under_attack", "success_rate", "mean_perturbed_percent", "mean_queries",
+                              "seconds_per_example", "budgets", "success_curve"}) {
+          d[k] = s.attr(k);
+        }
+        return d;
+      })
+      .def("__repr__", [](const TextAttackSummary& s) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      "TextAttackSummary(examples=%ld, successes=%ld, failures=%ld, skipped=%ld, success_rate=%.4f, "
+                      "accuracy_under_attack=%.4f, mean_perturbed_percent=%.2f, mean_queries=%.1f)",
+                      static_cast<long>(s.examples), static_cast<long>(s.successes), static_cast<long>(s.failures),
+                      static_cast<long>(s.skipped), s.success_rate, s.accuracy_under_attack,
+                      s.mean_perturbed_percent, s.mean_queries);
+        return std::string(buf);
+      });
+  t.def("summarize", &at_::summarize, py::arg("results"), py::arg("budgets"));
   t.def("default_stopwords", &at_::default_stopwords);
   t.def("character_edits", &at_::DeepWordBug::character_edits, py::arg("word"), py::arg("kinds"));
   t.def("levenshtein", &at_::DeepWordBug::levenshtein, py::arg("a"), py::arg("b"));
@@ -165,40 +212,58 @@ void bind_text_attacks(py::module_& m) {
         py::gil_scoped_release nogil;
         return a.run(v, texts, labels, progress);
       }, py::arg("victim"), py::arg("texts"), py::arg("labels"), py::arg("progress"))
+      .def_property_readonly("seed", [](const at_::TextAttack& a) { return *a.base_options().seed; })
       .def("__repr__", &at_::TextAttack::repr);
 
+  // Each attack takes its Options struct, a typed class (options.h); C++ checks the values.
+  {
+    py::class_<at_::PWWSOptions> c(t, "PWWSOptions");
+    c.def(py::init<>());
+    text_fields(c, "PWWS");
+  }
   py::class_<at_::PWWS, std::shared_ptr<at_::PWWS>, at_::TextAttack>(t, "PWWS")
-      .def(py::init([](const py::dict& d) {
-        return std::make_shared<at_::PWWS>(base_options<at_::PWWSOptions>(d),
-                                           candidates_of(d["candidates"], get<int64_t>(d, "max_candidates"),
-                                                         get<double>(d, "candidate_cosine")));
-      }));
+      .def(py::init([](const at_::PWWSOptions& o, const py::object& candidates, int64_t max_candidates,
+                       double candidate_cosine) {
+             return std::make_shared<at_::PWWS>(o, candidates_of(candidates, max_candidates, candidate_cosine));
+           }),
+           py::arg("options"), py::arg("candidates"), py::arg("max_candidates"), py::arg("candidate_cosine"));
+  {
+    py::class_<at_::TextFoolerOptions> c(t, "TextFoolerOptions");
+    c.def(py::init<>());
+    text_fields(c, "TextFooler")
+        .add("max_candidates", &at_::TextFoolerOptions::max_candidates)
+        .add("candidate_cosine", &at_::TextFoolerOptions::candidate_cosine);
+  }
   py::class_<at_::TextFooler, std::shared_ptr<at_::TextFooler>, at_::TextAttack>(t, "TextFooler")
-      .def(py::init([](const py::dict& d) {
-        auto o = base_options<at_::TextFoolerOptions>(d);
-        o.max_candidates = get<int64_t>(d, "max_candidates");
-        o.candidate_cosine = get<double>(d, "candidate_cosine");
-        return std::make_shared<at_::TextFooler>(
-            o, candidates_of(d["candidates"], o.max_candidates, o.candidate_cosine));
-      }));
+      .def(py::init([](const at_::TextFoolerOptions& o, const py::object& candidates) {
+             // "filtered" is TextFooler's own default, made after its checks of the options.
+             const bool own = py::isinstance<py::str>(candidates) && candidates.cast<std::string>() == "filtered";
+             return std::make_shared<at_::TextFooler>(
+                 o, own ? nullptr : candidates_of(candidates, o.max_candidates, o.candidate_cosine));
+           }),
+           py::arg("options"), py::arg("candidates"));
+  {
+    py::class_<at_::HotFlipOptions> c(t, "HotFlipOptions");
+    c.def(py::init<>());
+    text_fields(c, "HotFlip")
+        .add("beam_width", &at_::HotFlipOptions::beam_width)
+        .add("flips_per_state", &at_::HotFlipOptions::flips_per_state)
+        .add("candidates", &at_::HotFlipOptions::candidates)
+        .add("neighbours", &at_::HotFlipOptions::neighbours);
+  }
   py::class_<at_::HotFlip, std::shared_ptr<at_::HotFlip>, at_::TextAttack>(t, "HotFlip")
-      .def(py::init([](const py::dict& d) {
-        auto o = base_options<at_::HotFlipOptions>(d);
-        o.beam_width = get<int64_t>(d, "beam_width");
-        o.flips_per_state = get<int64_t>(d, "flips_per_state");
-        o.candidates = get<std::string>(d, "candidates");
-        o.neighbours = get<int64_t>(d, "neighbours");
-        return std::make_shared<at_::HotFlip>(o);
-      }));
+      .def(py::init<at_::HotFlipOptions>(), py::arg("options"));
+  {
+    py::class_<at_::DeepWordBugOptions> c(t, "DeepWordBugOptions");
+    c.def(py::init<>());
+    text_fields(c, "DeepWordBug")
+        .add("scoring", &at_::DeepWordBugOptions::scoring)
+        .add_at("lambda_", [](at_::DeepWordBugOptions& o) -> double& { return o.lambda; })
+        .add("edits", &at_::DeepWordBugOptions::edits)
+        .add("max_edit_distance", &at_::DeepWordBugOptions::max_edit_distance);
+  }
   py::class_<at_::DeepWordBug, std::shared_ptr<at_::DeepWordBug>, at_::TextAttack>(t, "DeepWordBug")
-      .def(py::init([](const py::dict& d) {
-        auto o = base_options<at_::DeepWordBugOptions>(d);
-        o.scoring = get<std::string>(d, "scoring");
-        o.lambda = get<double>(d, "lambda_");
-        o.edits = get<std::vector<std::string>>(d, "edits");
-        o.max_edit_distance = get<int64_t>(d, "max_edit_distance");
-        return std::make_shared<at_::DeepWordBug>(o);
-      }));
+      .def(py::init<at_::DeepWordBugOptions>(), py::arg("options"));
 }
 
 }  // namespace bulwark::python

@@ -9,16 +9,6 @@ namespace bulwark::python {
 
 namespace py = pybind11;
 
-// Query counts as the dict Python sees: forward/backward calls and samples.
-inline py::dict counts_dict(const QueryCounts& q) {
-  py::dict d;
-  d["forward_calls"] = q.forward_calls;
-  d["forward_samples"] = q.forward_samples;
-  d["backward_calls"] = q.backward_calls;
-  d["backward_samples"] = q.backward_samples;
-  return d;
-}
-
 void bind_errors(py::module_& m);
 void bind_runtime(py::module_& m);
 void bind_classifier(py::module_& m);

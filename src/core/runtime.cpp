@@ -2,26 +2,25 @@
 
 #include <malloc.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
 #include <ATen/Parallel.h>
 
+#include <bulwark/core/error.h>
+#include <bulwark/core/random.h>
 #include <bulwark/version.h>
 
 namespace bulwark {
 
-std::string version() { return BULWARK_VERSION; }
+namespace {
+std::atomic<bool> g_threads_tuned{false};
+std::atomic<bool> g_malloc_tuned{false};
 
-int configure_threads() {
+bool omp_num_threads_set() {
   const char* env = std::getenv("OMP_NUM_THREADS");
-  if (env == nullptr || *env == '\0') {
-    const unsigned cores = std::thread::hardware_concurrency();
-    if (cores > 0 && at::get_num_threads() != static_cast<int>(cores)) {
-      at::set_num_threads(static_cast<int>(cores));
-    }
-  }
-  return at::get_num_threads();
+  return env != nullptr && *env != '\0';
 }
 
 bool tune_malloc() {
@@ -36,6 +35,38 @@ bool tune_malloc() {
 #else
   return false;
 #endif
+}
+}  // namespace
+
+std::string version() { return BULWARK_VERSION; }
+
+RuntimeInfo tune(const TuneOptions& options) {
+  if (options.threads) BULWARK_CHECK(*options.threads >= 1, "tune: threads must be >= 1, got ", *options.threads);
+  // The allocator first, so the thread pool's buffers already come from the tuned heap.
+  if (options.malloc && tune_malloc()) g_malloc_tuned = true;
+  if (options.threads) {
+    at::set_num_threads(*options.threads);
+    g_threads_tuned = true;
+  } else if (!omp_num_threads_set()) {
+    const unsigned cores = std::thread::hardware_concurrency();
+    if (cores > 0) {
+      if (at::get_num_threads() != static_cast<int>(cores)) at::set_num_threads(static_cast<int>(cores));
+      g_threads_tuned = true;
+    }
+  }
+  return runtime_info();
+}
+
+RuntimeInfo runtime_info() {
+  RuntimeInfo info;
+  info.version = version();
+  info.threads = at::get_num_threads();
+  info.cores = static_cast<int>(std::thread::hardware_concurrency());
+  info.omp_num_threads = omp_num_threads_set();
+  info.threads_tuned = g_threads_tuned;
+  info.malloc_tuned = g_malloc_tuned;
+  info.default_seed = default_seed();
+  return info;
 }
 
 }  // namespace bulwark

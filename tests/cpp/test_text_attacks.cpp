@@ -255,3 +255,49 @@ TEST_CASE("Scorer: identical texts are scored once; queries counted per text", "
   const at::Tensor z = at::softmax(victim.logits(at::tensor({4}, at::kLong).view({1, 1})), 1);
   CHECK(a[1]->probabilities[1] == Approx(z[0][1].item<float>()).margin(1e-6));
 }
+
+TEST_CASE("edits as spans: excerpts keep edits and characters whole; renderers escape the text",
+          "[attacks][text]") {
+  // A hand-made result: "ü [[a -> b]] <b>x</b> \x1b[31m" repeated, then the edited word.
+  std::string pad;
+  for (int i = 0; i < 30; ++i) pad += "\xC3\xBC [[a -> b]] <b>x</b> \x1b[31m ";
+  TextAttackResult r;
+  r.original_text = pad + "money now";
+  r.original_words = {"money", "now"};
+  r.adversarial_words = {"cash", "now"};
+  r.modified = {0};
+  const auto begin = static_cast<int64_t>(pad.size());
+  r.modified_spans = {{begin, begin + 5}};
+  const auto edits = text_edits(r);
+  REQUIRE(edits.size() == 1);
+  CHECK(edits[0].before == "money");
+  CHECK(edits[0].after == "cash");
+
+  for (int64_t context : {0, 1, 7, 40, 101}) {
+    for (int64_t length : {1, 3, 50, 333}) {
+      const TextExcerpt x = text_excerpt(r, context, length);
+      CHECK(r.original_text.compare(static_cast<size_t>(x.offset), x.text.size(), x.text) == 0);
+      CHECK(x.cut_start == (x.offset > 0));
+      CHECK(x.cut_end == (x.offset + static_cast<int64_t>(x.text.size()) < static_cast<int64_t>(r.original_text.size())));
+      // No cut inside a character: never starts on a UTF-8 continuation byte.
+      if (!x.text.empty()) CHECK((static_cast<unsigned char>(x.text[0]) & 0xC0) != 0x80);
+      REQUIRE(x.edits.size() == 1);  // the first edit is always inside, whole
+      CHECK(x.text.substr(static_cast<size_t>(x.edits[0].begin), 5) == "money");
+    }
+  }
+
+  const std::string html = render_edits(r, "html");
+  CHECK(html.find("<b>") == std::string::npos);
+  CHECK(html.find("&lt;b&gt;x&lt;/b&gt;") != std::string::npos);
+  CHECK(html.find("<del style=\"color:#b00\">money</del> <ins style=\"color:#070\">cash</ins>") != std::string::npos);
+  const std::string term = render_edits(r, "terminal");
+  CHECK(term.find("\x1b[31m ") == std::string::npos);
+  CHECK(term.find("\\x1b[31m") != std::string::npos);
+  const std::string md = render_edits(r, "markdown");
+  CHECK(md.find("[[") == std::string::npos);
+  CHECK(md.find("\\[\\[a \\-\\> b\\]\\]") != std::string::npos);
+  CHECK(md.find("~~money~~ **cash** now") != std::string::npos);
+  CHECK(render_edits(r, "plain").find("[[money -> cash]] now") != std::string::npos);
+  CHECK_THROWS_AS(render_edits(r, "latex"), InvalidArgument);
+  CHECK_THROWS_AS(render_edits("abc", {TextEdit{0, 2, 9, "c", "d"}}), InvalidArgument);
+}

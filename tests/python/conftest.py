@@ -3,6 +3,8 @@ import torch
 
 import bulwark as bw
 
+bw.runtime.tune()  # one thread per core and malloc for large batches, as a user's script would
+
 
 class SmallNet(torch.nn.Module):
     """Conv + batch norm + dropout: modes matter, so state handling is exercised.

@@ -98,8 +98,8 @@ def test_mart_formula():
 def test_bad_input():
     net = BNNet()
     x, y = batch()
-    with pytest.raises(ValueError, match="eps"):
-        D.pgd_at_loss(net, x, y, eps=0)
+    with pytest.raises(bw.InvalidArgumentError, match="PGD: eps must be finite and >= 0"):
+        D.pgd_at_loss(net, x, y, eps=-0.1)  # eps = 0 is clean training, as in an eps ramp
     with pytest.raises(TypeError, match="nn.Module being trained"):
         D.trades_loss(bw.Classifier(net), x, y, eps=0.1)
     with pytest.raises(ValueError, match="y must have shape"):

@@ -1,6 +1,6 @@
 """bw.defenses.AdversarialTrainer: a run is a function of its seed, resuming from a checkpoint
-equals never stopping (model, optimizer, scheduler, Free AT's perturbation, the loader's
-shuffle and dropout), per-batch schedulers see every optimizer step, adversarial training
+equals never stopping (model, optimizer, scheduler, Free AT's perturbation, the shuffle of a
+loader with its own generator), torch's global generator is never touched, per-batch schedulers see every optimizer step, adversarial training
 beats standard training under attack, and bad arguments are named."""
 
 import math
@@ -21,15 +21,17 @@ def blobs(n, seed):
     return torch.utils.data.TensorDataset(x, y)
 
 
-def loaders(generator=False):
-    g = torch.Generator().manual_seed(0) if generator else None
+def loaders(generator=True):
+    # Every DataLoader iterator draws its base seed from its generator, or from torch's global one
+    # when it has none (even without shuffle): with generators, fit() leaves the global one alone.
+    g, h = (torch.Generator().manual_seed(0), torch.Generator()) if generator else (None, None)
     return (torch.utils.data.DataLoader(blobs(64, 1), batch_size=16, shuffle=True, generator=g),
-            torch.utils.data.DataLoader(blobs(24, 2), batch_size=12))
+            torch.utils.data.DataLoader(blobs(24, 2), batch_size=12, generator=h))
 
 
-def run(method, epochs, checkpoint=None, scheduler=True, generator=False):
+def run(method, epochs, checkpoint=None, scheduler=True, generator=True):
     torch.manual_seed(5)
-    net = SmallNet(dropout=0.3).train()
+    net = SmallNet(dropout=0.0).train()  # dropout would draw from torch's global generator
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5) if scheduler else None
     t = bw.defenses.AdversarialTrainer(net, opt, method=method, eps=0.1, steps=3, replays=2, epochs=epochs,
@@ -65,12 +67,20 @@ def test_seeded_and_resumed_runs_equal_the_uninterrupted_one(method, tmp_path):
     assert straight.training  # the caller's mode is kept
 
 
-def test_resume_with_a_loader_that_has_its_own_generator(tmp_path):
-    straight, _ = run("pgd", 2, generator=True)
-    path = str(tmp_path / "run.pt")
-    run("pgd", 1, checkpoint=path, generator=True)
-    resumed, _ = run("pgd", 2, checkpoint=path, generator=True)
-    assert torch.equal(params(straight), params(resumed))
+def test_fit_leaves_the_global_generator_alone_and_warns_about_a_loader_without_one(tmp_path):
+    torch.manual_seed(5)
+    net = SmallNet(dropout=0.0).train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    train, val = loaders()
+    t = bw.defenses.AdversarialTrainer(net, opt, method="fast", eps=0.1, epochs=2, progress=False)
+    state = torch.get_rng_state()
+    t.fit(train, val)
+    assert torch.equal(torch.get_rng_state(), state)
+    plain, _ = loaders(generator=False)
+    t = bw.defenses.AdversarialTrainer(net, opt, method="fast", eps=0.1, epochs=1, progress=False,
+                                       checkpoint=str(tmp_path / "c.pt"))
+    with pytest.warns(UserWarning, match="global generator"):
+        t.fit(plain)
 
 
 def test_history_without_validation_and_mode_kept():

@@ -77,9 +77,9 @@ def test_bad_input(spam, emails):
     fn = bw.defenses.attack_augmentation
     with pytest.raises(TypeError, match="attack must be a bw.text attack"):
         fn(spam, bw.attacks.PGD(eps=0.1), texts, labels)
-    with pytest.raises(ValueError, match="examples must be >= 1"):
+    with pytest.raises(ValueError, match=r"examples must be in \[1, 16\]"):
         fn(spam, greedy_hotflip(), texts, labels, examples=0)
-    with pytest.raises(ValueError, match=r"examples must be at most the number of texts \(16\)"):
+    with pytest.raises(bw.InvalidArgumentError, match=r"examples must be in \[1, 16\] \(the number of texts\)"):
         fn(spam, greedy_hotflip(), texts, labels, examples=17)
     with pytest.raises(ValueError, match="untargeted"):
         fn(spam, bw.text.PWWS(targeted=True), texts, labels)

@@ -42,8 +42,8 @@ def test_model_state_untouched_after_100_calls(net, batch):
     assert not net.fc.weight.requires_grad and net.conv.weight.requires_grad
     assert torch.equal(net.conv.weight.grad, torch.full_like(net.conv.weight, 0.5))
     assert net.fc.bias.grad is None and net.conv.bias.grad is None
-    assert clf.queries == {"forward_calls": 200, "forward_samples": 1200,
-                           "backward_calls": 100, "backward_samples": 600}
+    assert clf.queries == bw._core.QueryCounts(forward_calls=200, forward_samples=1200, backward_calls=100,
+                                               backward_samples=600)
 
 
 def test_mode_restored_when_the_model_raises(net):

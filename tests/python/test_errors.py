@@ -25,7 +25,7 @@ CASES = [
     ("y float", lambda c, x, y: c.gradient(x, y.float()), TypeError, "integer class labels"),
     ("y out of range", lambda c, x, y: c.gradient(x, y + 3), ValueError, "num_classes = 3"),
     ("unknown loss", lambda c, x, y: c.gradient(x, y, loss="hinge"), ValueError, "loss must be one of"),
-    ("negative eps", lambda c, x, y: bw.attacks.FGSM(eps=-1), ValueError, "eps must be >= 0"),
+    ("negative eps", lambda c, x, y: bw.attacks.FGSM(eps=-1), bw.InvalidArgumentError, "FGSM: eps must be finite and >= 0"),
     ("eps a string", lambda c, x, y: bw.attacks.FGSM(eps="0.1"), TypeError, "eps must be a real number"),
     ("unknown norm", lambda c, x, y: bw.attacks.FGSM(norm="l3"), ValueError, "FGSM: norm must be one of"),
     ("l1 FGSM", lambda c, x, y: bw.attacks.FGSM(norm="l1"), ValueError, "'linf' or 'l2'"),

@@ -27,7 +27,7 @@ def test_fgsm_invariants(net, batch, norm, random_start):
     assert (bw.ops.per_sample_norm(res.x_adv - x, norm) <= 0.2 + 1e-6).all()
     torch.testing.assert_close(res.norm, bw.ops.per_sample_norm(res.x_adv - x, norm))
     assert torch.equal(atk(clf, x, y), res.x_adv)
-    assert res.queries["backward_calls"] == 1
+    assert res.queries.backward_calls == 1
     if random_start:
         other = bw.attacks.FGSM(eps=0.2, norm=norm, random_start=True, seed=4)(clf, x, y)
         assert not torch.equal(other, res.x_adv)

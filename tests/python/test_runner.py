@@ -81,7 +81,9 @@ def test_same_config_same_bytes(env, tmp_path):
     assert rs["max_certifiable_radius"] < 0.75
     text = r["text"]["attacks"]["hotflip"]
     assert text["success_rate"] > 0.5 and len(text["examples"]) == 2
-    assert "[[" in text["examples"][0]["excerpt"]
+    x = text["examples"][0]["excerpt"]  # the edits as spans into the excerpt's UTF-8 bytes
+    raw = x["text"].encode()
+    assert x["edits"] and all(raw[e["begin"]:e["end"]].decode() == e["from"] for e in x["edits"])
     cfg = (tmp_path / "a" / "config.ini").read_text()
     assert "[models]\n" in cfg and "defenses = standard fast\n" in cfg and "lr = 0.001\n" in cfg
 

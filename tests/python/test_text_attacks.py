@@ -38,7 +38,12 @@ def test_pwws_agrees_with_a_one_text_per_call_reference(spam, emails):
         status, words = ref.attack(t, y)
         assert status == r.status
         if status == "success":
-            assert words == list(r.adversarial_words)
+            # The same substitutions. Where a word occurs twice, its two positions tie exactly up
+            # to rounding (the embedding bag does not see positions), and which one a float
+            # ordering puts first differs between machines: compare what was replaced by what.
+            def edits(adv):
+                return sorted((a, b) for a, b in zip(r.original_words, adv) if a != b)
+            assert edits(words) == edits(r.adversarial_words)
     # The batched attack asks for fewer texts: identical candidates are scored once.
     assert sum(r.queries for r in results) <= ref.queries
     check_outputs(spam, results)
@@ -98,9 +103,9 @@ def test_targeted_spam_to_ham_and_summary(spam, emails):
         if r.status == "success":
             assert r.adversarial_prediction == 0
     s = results.summary(budgets=[10, 100, 10 ** 6])
-    assert s["successes"] + s["failures"] + s["skipped"] == len(spam_texts)
-    assert s["success_curve"][-1] == pytest.approx(s["success_rate"])
-    assert s["accuracy_under_attack"] == pytest.approx(s["failures"] / s["examples"])
+    assert s.successes + s.failures + s.skipped == len(spam_texts)
+    assert s.success_curve[-1] == pytest.approx(s.success_rate)
+    assert s.accuracy_under_attack == pytest.approx(s.failures / s.examples)
     per = bw.text.TextAttackResults(bw.text.PWWS().run(spam, texts, labels, progress=False)).by_label()
     assert set(per) == {0, 1}
     html = results._repr_html_()
@@ -132,7 +137,7 @@ def test_victims_black_box_torchscript_and_errors(spam, emails, tmp_path):
     a = bw.text.PWWS().run(v, texts[:4], labels[:4], progress=False)
     b = bw.text.PWWS().run(spam, texts[:4], labels[:4], progress=False)
     assert [r.adversarial_text for r in a] == [r.adversarial_text for r in b]
-    assert v.queries()["forward_samples"] == sum(r.queries for r in a)
+    assert v.queries().forward_samples == sum(r.queries for r in a)
     a = bw.text.HotFlip(beam_width=1, flips_per_state=2).run(v, texts[8:10], labels[8:10], progress=False)
     b = bw.text.HotFlip(beam_width=1, flips_per_state=2).run(spam, texts[8:10], labels[8:10], progress=False)
     assert [r.adversarial_text for r in a] == [r.adversarial_text for r in b]

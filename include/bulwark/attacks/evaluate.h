@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <bulwark/attacks/attack.h>
+#include <bulwark/data/batches.h>
 
 namespace bulwark::attacks {
 
@@ -40,5 +41,11 @@ struct Evaluation {
 // x: (N, ...), y: (N,) int64 labels, on the model's device. Untargeted attacks only.
 Evaluation evaluate(Classifier& model, const at::Tensor& x, const at::Tensor& y,
                     const std::vector<NamedAttack>& attacks, const EvaluateOptions& options = {});
+
+// The same over one pass of a minibatch source (a DataLoader from Python): each of its batches
+// evaluated as above and the per-sample results concatenated in order; on_batch counts the
+// samples done over the whole pass (total -1: the source's length is unknown).
+Evaluation evaluate(Classifier& model, data::BatchSource& data, const std::vector<NamedAttack>& attacks,
+                    const EvaluateOptions& options = {});
 
 }  // namespace bulwark::attacks

@@ -41,8 +41,9 @@ class OutputArchive;
 namespace bulwark::defenses {
 
 enum class TrainingMethod { Standard, PGD, Fast, Free, TRADES, MART };
-// "standard", "pgd", "fast", "free", "trades", "mart"; `where` names the caller in the error.
-TrainingMethod parse_training_method(const std::string& name, const char* where);
+// "standard", "pgd", "fast", "free", "trades", "mart"; `arg` names the argument in the error
+// (e.g. "AdversarialTrainer: method"), as ops::parse_norm.
+TrainingMethod parse_training_method(const std::string& name, const char* arg = "method");
 std::string to_string(TrainingMethod method);
 
 struct AdversarialTrainingOptions {
@@ -55,7 +56,7 @@ struct AdversarialTrainingOptions {
   double beta = 6.0;                 // TRADES / MART
   int64_t replays = 4;               // Free AT's m
   int64_t epochs = 10;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;      // default: bulwark::default_seed()
   int64_t val_steps = 10;            // robust validation: PGD steps
   bool progress = true;              // a progress bar on stderr
   std::function<void(const models::TrainProgress&)> on_batch;  // after every minibatch, if set

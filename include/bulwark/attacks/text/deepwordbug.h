@@ -3,6 +3,7 @@
 // Sequences to Evade Deep Learning Classifiers"): character edits on the most important words.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <bulwark/attacks/text/text_attack.h>
@@ -10,6 +11,9 @@
 namespace bulwark::attacks::text {
 
 struct DeepWordBugOptions : TextAttackOptions {
+  // A misspelling has no part of speech: the same-POS constraint is off by default.
+  DeepWordBugOptions() { constraints.same_pos = false; }
+  explicit DeepWordBugOptions(TextAttackOptions base) : TextAttackOptions(std::move(base)) {}
   // How words are ranked (F = the goal's class score, higher = closer to the original label):
   // "replace1" (F(x) - F(x with w_i -> <unk>)), "head" (temporal head score
   // F(w_1..w_i) - F(w_1..w_{i-1})), "tail" (temporal tail score F(w_i..w_n) - F(w_{i+1}..w_n)),

@@ -49,7 +49,7 @@ struct TextAttackOptions {
   TextConstraints constraints;
   bool targeted = false;     // labels are targets: success when the prediction equals them
   int64_t batch_size = 256;  // texts per forward when scoring candidates
-  uint64_t seed = 0;         // for attacks with random choices (e.g. DeepWordBug's edits)
+  std::optional<uint64_t> seed;  // random choices (e.g. DeepWordBug's edits); default bulwark::default_seed()
 };
 
 enum class TextAttackStatus { Success, Failure, Skipped };
@@ -235,8 +235,36 @@ struct TextAttackSummary {
 TextAttackSummary summarize(const std::vector<TextAttackResult>& results,
                             std::vector<int64_t> budgets = {});
 
-// The original text with each edit marked: "plain" ([[old -> new]]), "terminal" (ANSI colours:
-// old struck red, new green) or "html" (<del>/<ins>, text escaped).
+// --- edits as data -----------------------------------------------------------------------------
+// The edits travel as spans end to end (results, results.json, the report); every renderer
+// reads the spans, none parses a marked-up string, so a text may contain anything.
+
+// One edit: bytes [begin, end) of a text (UTF-8) held `before`, and `after` replaced it.
+struct TextEdit {
+  int64_t word = 0;  // the position in original_words / adversarial_words
+  int64_t begin = 0, end = 0;
+  std::string before, after;
+};
+
+// The result's edits, ascending, with begin/end into original_text.
+std::vector<TextEdit> text_edits(const TextAttackResult& result);
+
+// A piece of the original text around the first edits, for a report: from `context` bytes
+// before the first edit, about `length` bytes long, never cutting an edit or a UTF-8 character.
+struct TextExcerpt {
+  std::string text;                  // original_text[offset, offset + text.size())
+  int64_t offset = 0;
+  bool cut_start = false, cut_end = false;  // text was left out before / after it
+  std::vector<TextEdit> edits;       // the edits inside it, begin/end relative to text
+};
+TextExcerpt text_excerpt(const TextAttackResult& result, int64_t context = 250, int64_t length = 800);
+
+// `text` with each edit marked: "plain" ([[old -> new]], for reading only: nothing parses it),
+// "terminal" (ANSI colours, old struck red, new green; the text's own control characters shown
+// as \xNN so it cannot drive the terminal), "html" (<del>/<ins>, everything escaped) or
+// "markdown" (~~old~~ **new**, Markdown and HTML characters escaped).
+std::string render_edits(const std::string& text, const std::vector<TextEdit>& edits,
+                         const std::string& format = "plain");
 std::string render_edits(const TextAttackResult& result, const std::string& format = "plain");
 
 }  // namespace bulwark::attacks::text
