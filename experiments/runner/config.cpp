@@ -1,4 +1,5 @@
 #include "config.h"
+#include "names.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,7 +27,7 @@ struct Field {
   const char* section;
   const char* key;
   Target target;
-  const char* help;
+  std::string help;
 };
 
 // The one list of options: the command line, the INI file, --help and the resolved config all
@@ -35,15 +36,15 @@ std::vector<Field> fields(Config& c) {
   return {
       {"experiment", "name", &c.name, "a name for the run, recorded in the results"},
       {"experiment", "seed", &c.seed, "seed of every random choice (weights, shuffling, attacks, noise)"},
-      {"experiment", "stages", &c.stages,
-       "stages to run, in this order: train robustness calibration conformal ood smoothing text"},
+      {"experiment", "stages", &c.stages, "stages to run, in this order: " + stage_names().joined()},
       {"data", "calibration-samples", &c.calibration_samples,
        "Fashion-MNIST test images that fit the calibrators and conformal thresholds (the first N)"},
       {"data", "eval-samples", &c.eval_samples,
        "Fashion-MNIST test images every evaluation uses (the N after the calibration images)"},
       {"data", "train-samples", &c.train_samples, "Fashion-MNIST training images (the first N of 60,000)"},
       {"models", "defenses", &c.defenses,
-       "one FashionCNN per entry: standard, fast (Wong et al. 2020), pgd (Madry et al. 2018), trades, mart, free"},
+       "one FashionCNN per entry: " + defense_names().joined() +
+           " (fast: Wong et al. 2020, pgd: Madry et al. 2018, free: Shafahi et al. 2019)"},
       {"models", "epochs", &c.epochs, "epochs of standard training"},
       {"models", "adversarial-epochs", &c.adversarial_epochs, "epochs of adversarial training"},
       {"models", "train-eps", &c.train_eps, "L-inf radius of adversarial training, in pixel units of [0, 1]"},
@@ -51,20 +52,20 @@ std::vector<Field> fields(Config& c) {
       {"models", "batch-size", &c.batch_size, "training batch size"},
       {"models", "lr", &c.lr, "Adam learning rate"},
       {"models", "cache", &c.cache, "load trained models from the model cache and store new ones there"},
-      {"attacks", "names", &c.attacks, "attacks for robust accuracy: fgsm pgd apgd-ce apgd-dlr square autoattack"},
+      {"attacks", "names", &c.attacks, "attacks for robust accuracy: " + attack_names().joined()},
       {"attacks", "eps", &c.eps, "L-inf radii to evaluate, in pixel units of [0, 1]"},
       {"attacks", "steps", &c.steps, "iterations of pgd / apgd (square: 100 x steps queries)"},
       {"attacks", "batch-size", &c.attack_batch, "images per attack batch"},
       {"calibration", "calibrators", &c.calibrators,
-       "calibrators fitted on the calibration images, the first in the report's figures: "
-       "temperature vector matrix dirichlet histogram isotonic"},
+       "calibrators fitted on the calibration images, the first in the report's figures: " +
+           calibrator_names().joined()},
       {"calibration", "bins", &c.bins, "equal-width bins of the ECE and the reliability diagrams"},
       {"calibration", "adversarial-eps", &c.adversarial_eps,
        "L-inf radius of the PGD examples calibration, conformal and OOD are also measured on"},
       {"conformal", "alphas", &c.alphas, "miscoverage levels alpha (target coverage 1 - alpha)"},
-      {"conformal", "scores", &c.scores, "conformity scores: lac aps raps saps"},
-      {"ood", "detectors", &c.detectors, "OOD detectors: msp maxlogit energy entropy mahalanobis knn"},
-      {"ood", "sets", &c.ood_sets, "OOD sets: digits uniform-noise gaussian-noise inverted rotated"},
+      {"conformal", "scores", &c.scores, "conformity scores: " + score_names().joined()},
+      {"ood", "detectors", &c.detectors, "OOD detectors: " + detector_names().joined()},
+      {"ood", "sets", &c.ood_sets, "OOD sets: " + ood_set_names().joined()},
       {"ood", "samples", &c.ood_samples, "images per OOD set (digits: at most 1,797)"},
       {"ood", "fit-samples", &c.fit_samples, "training images whose features fit the feature-based detectors"},
       {"ood", "histogram-bins", &c.histogram_bins, "bins of the score histograms"},
@@ -76,7 +77,7 @@ std::vector<Field> fields(Config& c) {
       {"smoothing", "alpha", &c.smoothing_alpha, "failure probability of each certificate"},
       {"smoothing", "radii", &c.smoothing_radii, "L2 radii of the certified-accuracy table"},
       {"text", "arch", &c.text_arch, "spam filter: bag (embedding bag) or cnn (1D CNN)"},
-      {"text", "attacks", &c.text_attacks, "token attacks on the spam filter: pwws hotflip textfooler deepwordbug"},
+      {"text", "attacks", &c.text_attacks, "token attacks on the spam filter: " + text_attack_names().joined()},
       {"text", "samples", &c.text_samples, "SpamAssassin test e-mails attacked"},
       {"text", "examples", &c.text_examples, "adversarial e-mails kept in the results, edits marked"},
   };
@@ -142,8 +143,7 @@ void check_positive(const char* key, int64_t v, int64_t lo = 1) {
 }
 
 void validate(Config& c) {
-  c.stage_list = words("experiment.stages", c.stages,
-                       {"train", "robustness", "calibration", "conformal", "ood", "smoothing", "text"});
+  c.stage_list = words("experiment.stages", c.stages, stage_names().keys());
   for (const char* needs_models : {"robustness", "calibration", "conformal", "ood"}) {
     BULWARK_CHECK(!c.has_stage(needs_models) || c.has_stage("train"), "config: experiment.stages: '", needs_models,
                   "' needs the models of the 'train' stage (which loads them from the cache when it can)");
@@ -156,7 +156,7 @@ void validate(Config& c) {
                 c.calibration_samples + c.eval_samples);
   check_positive("data.train-samples", c.train_samples);
   BULWARK_CHECK(c.train_samples <= 60000, "config: data.train-samples must be at most 60000, got ", c.train_samples);
-  c.defense_list = words("models.defenses", c.defenses, {"standard", "fast", "pgd", "trades", "mart", "free"});
+  c.defense_list = words("models.defenses", c.defenses, defense_names().keys());
   check_positive("models.epochs", c.epochs);
   check_positive("models.adversarial-epochs", c.adversarial_epochs);
   BULWARK_CHECK(std::isfinite(c.train_eps) && c.train_eps > 0 && c.train_eps <= 1,
@@ -164,21 +164,18 @@ void validate(Config& c) {
   check_positive("models.train-steps", c.train_steps);
   check_positive("models.batch-size", c.batch_size);
   BULWARK_CHECK(std::isfinite(c.lr) && c.lr > 0, "config: models.lr must be > 0, got ", c.lr);
-  c.attack_list = words("attacks.names", c.attacks,
-                        {"fgsm", "pgd", "apgd-ce", "apgd-dlr", "square", "autoattack"});
+  c.attack_list = words("attacks.names", c.attacks, attack_names().keys());
   c.eps_list = numbers("attacks.eps", c.eps, 0, 1, false);
   check_positive("attacks.steps", c.steps);
   check_positive("attacks.batch-size", c.attack_batch);
-  c.calibrator_list = words("calibration.calibrators", c.calibrators,
-                            {"temperature", "vector", "matrix", "dirichlet", "histogram", "isotonic"});
+  c.calibrator_list = words("calibration.calibrators", c.calibrators, calibrator_names().keys());
   check_positive("calibration.bins", c.bins, 2);
   BULWARK_CHECK(std::isfinite(c.adversarial_eps) && c.adversarial_eps > 0 && c.adversarial_eps <= 1,
                 "config: calibration.adversarial-eps must be in (0, 1], got ", c.adversarial_eps);
   c.alpha_list = numbers("conformal.alphas", c.alphas, 0, 0.5, false);
-  c.score_list = words("conformal.scores", c.scores, {"lac", "aps", "raps", "saps"});
-  c.detector_list = words("ood.detectors", c.detectors,
-                          {"msp", "maxlogit", "energy", "entropy", "mahalanobis", "knn"});
-  c.ood_set_list = words("ood.sets", c.ood_sets, {"digits", "uniform-noise", "gaussian-noise", "inverted", "rotated"});
+  c.score_list = words("conformal.scores", c.scores, score_names().keys());
+  c.detector_list = words("ood.detectors", c.detectors, detector_names().keys());
+  c.ood_set_list = words("ood.sets", c.ood_sets, ood_set_names().keys());
   check_positive("ood.samples", c.ood_samples, 10);
   check_positive("ood.fit-samples", c.fit_samples, 100);
   BULWARK_CHECK(c.fit_samples <= c.train_samples, "config: ood.fit-samples (", c.fit_samples,
@@ -195,7 +192,7 @@ void validate(Config& c) {
                 "config: smoothing.alpha must be in (0, 0.5), got ", c.smoothing_alpha);
   c.smoothing_radius_list = numbers("smoothing.radii", c.smoothing_radii, 0, 100, true);
   words("text.arch", c.text_arch, {"bag", "cnn"});
-  c.text_attack_list = words("text.attacks", c.text_attacks, {"pwws", "hotflip", "textfooler", "deepwordbug"});
+  c.text_attack_list = words("text.attacks", c.text_attacks, text_attack_names().keys());
   check_positive("text.samples", c.text_samples);
   check_positive("text.examples", c.text_examples, 0);
 }
@@ -237,7 +234,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       current = f.section;
     }
     const std::string name = option_name(f);
-    const std::string help = std::string(f.help) + " (default: " + value_string(f.target) + ")";
+    const std::string help = f.help + " (default: " + value_string(f.target) + ")";
     std::visit([&](auto* p) {
       using T = std::remove_pointer_t<decltype(p)>;
       auto* sem = po::value<T>(p);

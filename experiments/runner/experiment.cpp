@@ -12,6 +12,9 @@
 #include <bulwark/core/random.h>
 #include <bulwark/core/runtime.h>
 #include <bulwark/data/fashion_mnist.h>
+#include <bulwark/data/spam_assassin.h>
+
+#include "names.h"
 
 namespace bulwark::experiments {
 
@@ -55,6 +58,15 @@ Experiment::Experiment(Config config, std::string out_dir)
   results_["seed"] = config_.seed;
   results_["config"] = to_json(config_);
   results_["stages"] = Json::array();
+  // What the report needs to name things: the registry's display names and the data's classes.
+  results_["names"] = names_json();
+  Json& data = results_["data"];
+  data = Json::object();
+  data["dataset"] = "Fashion-MNIST";
+  data["model"] = "FashionCNN";
+  data["classes"] = data::fashion_mnist_classes();
+  data["text_dataset"] = "SpamAssassin";
+  data["text_classes"] = data::spam_assassin_classes();
 }
 
 const data::TensorDataset& Experiment::train_set() {

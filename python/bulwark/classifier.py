@@ -77,8 +77,8 @@ class Classifier:
         """``(logits (N, K), features (N, D))`` from one forward: the penultimate features for
         feature-based OOD detectors. ``ValueError`` when the model does not expose them."""
         t, was_numpy = as_tensor(x, "Classifier.logits_and_features", "x")
-        z, f = self._impl.logits_and_features(t)
-        return back(z, was_numpy), back(f, was_numpy)
+        r = self._impl.logits_and_features(t)
+        return back(r.logits, was_numpy), back(r.features, was_numpy)
 
     @property
     def has_features(self):
@@ -110,8 +110,8 @@ class Classifier:
         fn = "Classifier.loss_and_gradient"
         t, was_numpy = as_tensor(x, fn, "x")
         yt = as_labels(y, fn, device=t.device)
-        _, value, grad = self._impl.loss_and_gradient(t, yt, check_str(loss, fn, "loss"))
-        return back(value, was_numpy), back(grad, was_numpy)
+        r = self._impl.loss_and_gradient(t, yt, check_str(loss, fn, "loss"))
+        return back(r.loss, was_numpy), back(r.grad, was_numpy)
 
     def jacobian(self, x, classes=None):
         """``(logits (N, K), jacobian (N, C, ...))``: the gradients of the logits ``classes``
@@ -121,8 +121,8 @@ class Classifier:
         t, was_numpy = as_tensor(x, fn, "x")
         if classes is not None:
             classes = as_labels(classes, fn, "classes", device=t.device)
-        z, jac = self._impl.jacobian(t, classes)
-        return back(z, was_numpy), back(jac, was_numpy)
+        r = self._impl.jacobian(t, classes)
+        return back(r.logits, was_numpy), back(r.jacobian, was_numpy)
 
     # -- properties --------------------------------------------------------------------------
     @property

@@ -177,9 +177,9 @@ def tune_raps(probs, labels, alpha=0.1, randomized=True, lams=(0.001, 0.01, 0.1,
     y = as_labels(labels, fn, "labels")
     a = check_real(alpha, fn, "alpha")
     lam_list = [check_real(v, fn, "lams", low=0) for v in lams]
-    k_reg, lam, sizes = _core.conformal.tune_raps(p, y, a, check_bool(randomized, fn, "randomized"),
-                                                  lam_list, check_seed(seed, fn, allow_none=True))
-    return {"k_reg": k_reg, "lam": lam, "mean_sizes": dict(zip(lam_list, sizes))}
+    r = _core.conformal.tune_raps(p, y, a, check_bool(randomized, fn, "randomized"), lam_list,
+                                  check_seed(seed, fn, allow_none=True))
+    return {"k_reg": r.k_reg, "lam": r.lam, "mean_sizes": dict(zip(lam_list, r.mean_sizes))}
 
 
 def coverage_under_attack(predictor, model, x, y, attack, batch_size=500):
@@ -248,8 +248,8 @@ class ConformalRiskControl:
         fn = "ConformalRiskControl.fit"
         l, _ = as_tensor(losses, fn, "losses")
         lam, _ = as_tensor(lambdas, fn, "lambdas")
-        self.lambda_, self.index_, self.bound_value_ = _core.conformal.risk_control(
-            l, lam.double(), self.alpha, self.bound)
+        r = _core.conformal.risk_control(l, lam.double(), self.alpha, self.bound)
+        self.lambda_, self.index_, self.bound_value_ = r.lambda_, r.index, r.bound_value
         return self
 
     def predict(self, scores):

@@ -65,11 +65,9 @@ def brier(scores, labels, logits=False):
 def reliability_curve(scores, labels, bins=15, equal_mass=False, logits=False):
     """``{"confidence", "accuracy", "count", "edges"}`` per bin."""
     s, y, lg, was_numpy = _args("reliability_curve", scores, labels, logits)
-    conf, acc, count, edges = _core.metrics.reliability_curve(
-        s, y, lg, check_int(bins, "reliability_curve", "bins", low=1),
-        check_bool(equal_mass, "reliability_curve", "equal_mass"))
-    return {k: back(v, was_numpy) for k, v in
-            (("confidence", conf), ("accuracy", acc), ("count", count), ("edges", edges))}
+    c = _core.metrics.reliability_curve(s, y, lg, check_int(bins, "reliability_curve", "bins", low=1),
+                                        check_bool(equal_mass, "reliability_curve", "equal_mass"))
+    return {k: back(getattr(c, k), was_numpy) for k in ("confidence", "accuracy", "count", "edges")}
 
 
 def clopper_pearson(k, n, alpha=0.05):

@@ -246,18 +246,18 @@ def _metrics(fn, id_scores, ood_scores, tpr=0.95, positive="in"):
 def auroc(id_scores, ood_scores):
     """``P(s_ood > s_id) + P(s_ood = s_id) / 2``: the area under the ROC curve of telling
     outliers from in-distribution inputs by the score (ties count one half)."""
-    return _metrics("auroc", id_scores, ood_scores)["auroc"]
+    return _metrics("auroc", id_scores, ood_scores).auroc
 
 
 def aupr_in(id_scores, ood_scores):
     """Average precision with in-distribution as the positive class, ranked by ``-score``
     (scikit-learn's ``average_precision_score``: tied scores share a threshold)."""
-    return _metrics("aupr_in", id_scores, ood_scores)["aupr_in"]
+    return _metrics("aupr_in", id_scores, ood_scores).aupr_in
 
 
 def aupr_out(id_scores, ood_scores):
     """Average precision with OOD as the positive class, ranked by the score."""
-    return _metrics("aupr_out", id_scores, ood_scores)["aupr_out"]
+    return _metrics("aupr_out", id_scores, ood_scores).aupr_out
 
 
 def fpr_at_tpr(id_scores, ood_scores, tpr=0.95, positive="in"):
@@ -271,12 +271,12 @@ def fpr_at_tpr(id_scores, ood_scores, tpr=0.95, positive="in"):
     OOD inputs; returns the fraction of ID inputs flagged — the convention some libraries use
     silently. The two differ whenever the score distributions are asymmetric.
     """
-    return _metrics("fpr_at_tpr", id_scores, ood_scores, tpr, positive)["fpr_at_tpr"]
+    return _metrics("fpr_at_tpr", id_scores, ood_scores, tpr, positive).fpr_at_tpr
 
 
 def evaluate(id_scores, ood_scores, tpr=0.95):
     """``{"auroc", "aupr_in", "aupr_out", "fpr_at_95_tpr"}`` (the last named by ``tpr``) from
     one sort of each score array."""
     m = _metrics("evaluate", id_scores, ood_scores, tpr)
-    m[f"fpr_at_{round(100 * tpr):d}_tpr"] = m.pop("fpr_at_tpr")
-    return m
+    return {"auroc": m.auroc, "aupr_in": m.aupr_in, "aupr_out": m.aupr_out,
+            f"fpr_at_{round(100 * tpr):d}_tpr": m.fpr_at_tpr}

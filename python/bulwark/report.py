@@ -16,22 +16,25 @@ import sys
 
 __all__ = ["write_report", "main"]
 
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                   "Ankle boot"]
-DEFENSE_NAMES = {"standard": "Standard", "fast": "Fast-AT", "pgd": "PGD-AT", "trades": "TRADES", "mart": "MART",
-                 "free": "Free-AT"}
-ATTACK_NAMES = {"fgsm": "FGSM", "pgd": "PGD", "apgd-ce": "APGD-CE", "apgd-dlr": "APGD-DLR", "square": "Square",
-                "autoattack": "AutoAttack"}
-CALIBRATORS = {"temperature": "temperature", "vector": "vector scaling", "matrix": "matrix scaling",
-               "dirichlet": "Dirichlet", "histogram": "histogram binning", "isotonic": "isotonic"}
+def _name(r, family, key):
+    """How the experiment names ``key`` of ``family`` ("defenses", "attacks", "calibrators",
+    "detectors", "ood_sets", ...): results.json carries bulwark-run's one registry of names."""
+    return r.get("names", {}).get(family, {}).get(key, key)
 
 
-def _calibrator_name(key):
+def _data(r, key):
+    """What was measured on: "dataset", "model", "classes", "text_dataset", "text_classes"."""
+    defaults = {"dataset": "the data", "model": "model", "classes": [], "text_dataset": "text",
+                "text_classes": []}
+    return r.get("data", {}).get(key, defaults[key])
+
+
+def _calibrator_name(r, key):
     """"uncalibrated", or "<calibrator>_clean" / "<calibrator>_adversarial" as a label."""
     if key == "uncalibrated":
         return key
     name, _, fit = key.rpartition("_")
-    return f"{CALIBRATORS.get(name, name)} (fit on {fit})"
+    return f"{_name(r, 'calibrators', name)} (fit on {fit})"
 
 
 def _num(v, fmt=".3f"):
@@ -47,8 +50,8 @@ def _first_calibrator(entry):
     return next(k for k in entry["clean"] if k.endswith("_clean"))
 
 
-def _defense(name):
-    return DEFENSE_NAMES.get(name, name)
+def _defense(r, name):
+    return _name(r, "defenses", name)
 
 
 def _table(header, rows, align=None):
@@ -86,10 +89,10 @@ def _robustness(r, out_dir):
         eps = [0.0] + rob["eps"]
         for k, (attack, accs) in enumerate(rob["attacks"].items()):
             ax.plot(eps, [100 * rob["clean_accuracy"]] + [100 * a for a in accs], marker="o", markersize=3,
-                    label=ATTACK_NAMES.get(attack, attack), color=f"C{k}")
+                    label=_name(r, "attacks", attack), color=f"C{k}")
         ax.plot(eps, [100 * rob["clean_accuracy"]] + [100 * a for a in rob["worst_case"]], "k--", linewidth=1.2,
                 label="worst case")
-        ax.set_title(f"{_defense(m)} FashionCNN")
+        ax.set_title(f"{_defense(r, m)} {_data(r, 'model')}")
         ax.set_xlabel("L∞ radius ε (pixels in [0, 1])")
         ax.set_ylim(0, 100)
         ax.legend(fontsize="small")
@@ -103,7 +106,7 @@ def _robustness(r, out_dir):
         rob = r["robustness"][m]
         for attack in attacks + ["worst case"]:
             accs = rob["worst_case"] if attack == "worst case" else rob["attacks"][attack]
-            rows.append([_defense(m), ATTACK_NAMES.get(attack, attack), _pct(rob["clean_accuracy"])]
+            rows.append([_defense(r, m), _name(r, "attacks", attack), _pct(rob["clean_accuracy"])]
                         + [_pct(a) for a in accs])
     text = ["## Robustness", "",
             f"Accuracy on the {r['config']['data']['eval-samples']} evaluation images under each attack "
@@ -138,7 +141,7 @@ def _calibration(r, out_dir):
         for ax, data in zip(axes, ("clean", "adversarial")):
             for half, (calibrator, color) in enumerate((("uncalibrated", "C3"), (first, "C0"))):
                 v = cal[data][calibrator]
-                _reliability_axes(ax, v["reliability"], f"{_calibrator_name(calibrator)}, ECE {_pct(v['ece'], 2)}",
+                _reliability_axes(ax, v["reliability"], f"{_calibrator_name(r, calibrator)}, ECE {_pct(v['ece'], 2)}",
                                   color, half)
             ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="perfect calibration")
             ax.set_xlim(0, 1)
@@ -147,16 +150,16 @@ def _calibration(r, out_dir):
             ax.set_title(f"{data} images" + (f" (PGD, ε = {eps:g})" if data == "adversarial" else ""))
             ax.legend(fontsize="small", loc="upper left")
         axes[0].set_ylabel("accuracy in the confidence bin")
-        fig.suptitle(f"Reliability, {_defense(m)} FashionCNN", y=1.02)
+        fig.suptitle(f"Reliability, {_defense(r, m)} {_data(r, 'model')}", y=1.02)
         figures.append(_save(fig, out_dir, f"reliability_{m}.png"))
     rows = []
     for m in models:
         cal = r["calibration"][m]
         for data in ("clean", "adversarial"):
             for calibrator, v in cal[data].items():
-                rows.append([_defense(m), data, _calibrator_name(calibrator), _pct(v["accuracy"]), _pct(v["ece"], 2),
+                rows.append([_defense(r, m), data, _calibrator_name(r, calibrator), _pct(v["accuracy"]), _pct(v["ece"], 2),
                              _num(v["nll"]), _num(v["brier"]), _pct(v["mean_confidence"])])
-    temps = "; ".join(f"{_defense(m)}: T = {r['calibration'][m]['temperature']['fitted_on_clean']:.2f} fitted on clean, "
+    temps = "; ".join(f"{_defense(r, m)}: T = {r['calibration'][m]['temperature']['fitted_on_clean']:.2f} fitted on clean, "
                       f"{r['calibration'][m]['temperature']['fitted_on_adversarial']:.2f} on adversarial"
                       for m in models if "temperature" in r["calibration"][m])
     text = ["## Calibration", "",
@@ -190,7 +193,7 @@ def _conformal(r, out_dir):
         ax.set_xticks(x)
         ax.set_xlabel("prediction set size (classes)")
         ax.set_ylabel("share of images (%)")
-        ax.set_title(f"{_defense(m)}: set sizes ({score.upper()}, α = {alpha})")
+        ax.set_title(f"{_defense(r, m)}: set sizes ({_name(r, 'scores', score)}, α = {alpha})")
         ax.legend(fontsize="small")
         ax = axes[1][j]
         classes = np.arange(len(e["clean"]["class_coverage"]))
@@ -200,10 +203,10 @@ def _conformal(r, out_dir):
                    label=f"{data}: coverage {_pct(e[data]['coverage'])}")
         ax.axhline(100 * (1 - float(alpha)), color="k", linestyle="--", linewidth=1, label=f"target {_pct(1 - float(alpha), 0)}")
         ax.set_xticks(classes)
-        ax.set_xticklabels(FASHION_CLASSES[:len(classes)], rotation=45, ha="right")
+        ax.set_xticklabels((_data(r, "classes") or list(range(len(classes))))[:len(classes)], rotation=45, ha="right")
         ax.set_ylim(0, 105)
         ax.set_ylabel("coverage (%)")
-        ax.set_title(f"{_defense(m)}: coverage per true class")
+        ax.set_title(f"{_defense(r, m)}: coverage per true class")
         ax.legend(fontsize="small", loc="lower left")
     fig.tight_layout()
     name = _save(fig, out_dir, "conformal.png")
@@ -212,7 +215,7 @@ def _conformal(r, out_dir):
         for s in scores:
             for a in alphas:
                 e = r["conformal"][m][s][a]
-                rows.append([_defense(m), s.upper(), a, _pct(1 - float(a), 0), _pct(e["clean"]["coverage"]),
+                rows.append([_defense(r, m), _name(r, "scores", s), a, _pct(1 - float(a), 0), _pct(e["clean"]["coverage"]),
                              f"{e['clean']['mean_set_size']:.2f}", _pct(e["adversarial"]["coverage"]),
                              f"{e['adversarial']['mean_set_size']:.2f}"])
     n = r["config"]["data"]["calibration-samples"]
@@ -226,9 +229,10 @@ def _conformal(r, out_dir):
     return "\n".join(text)
 
 
-SET_NAMES = {"digits": "digits (sklearn 8×8)", "uniform-noise": "uniform noise", "gaussian-noise": "Gaussian noise",
-             "inverted": "inverted Fashion-MNIST", "rotated": "rotated Fashion-MNIST",
-             "adversarial": "adversarial (PGD) Fashion-MNIST"}
+def _set_name(r, key):
+    if key == "adversarial":
+        return f"adversarial (PGD) {_data(r, 'dataset')}"
+    return _name(r, "ood_sets", key)
 
 
 def _ood(r, out_dir):
@@ -245,37 +249,37 @@ def _ood(r, out_dir):
             centers = (edges[:-1] + edges[1:]) / 2
             ax = axes[0][j]
             h = np.asarray(v["id_histogram"], dtype=float)
-            ax.fill_between(centers, h / h.sum(), step="mid", alpha=0.35, color="k", label="Fashion-MNIST (ID)")
+            ax.fill_between(centers, h / h.sum(), step="mid", alpha=0.35, color="k", label=f"{_data(r, 'dataset')} (ID)")
             for k, (s, sv) in enumerate(v["sets"].items()):
                 hs = np.asarray(sv["histogram"], dtype=float)
-                ax.step(centers, hs / hs.sum(), where="mid", color=f"C{k}", label=SET_NAMES.get(s, s))
-            ax.set_title(d.upper() if len(d) <= 4 else d.capitalize())
+                ax.step(centers, hs / hs.sum(), where="mid", color=f"C{k}", label=_set_name(r, s))
+            ax.set_title(_name(r, "detectors", d))
             ax.set_xlabel("outlier score (higher: more OOD)")
             ax.set_ylabel("share of images")
             ax = axes[1][j]
             for k, (s, sv) in enumerate(v["sets"].items()):
                 ax.plot(sv["roc_fpr"], sv["roc_tpr"], color=f"C{k}",
-                        label=f"{SET_NAMES.get(s, s)}: AUROC {_pct(sv['auroc'])}")
+                        label=f"{_set_name(r, s)}: AUROC {_pct(sv['auroc'])}")
             ax.plot([0, 1], [0, 1], "k:", linewidth=1)
             ax.set_xlabel("ID images flagged (false positive rate)")
             ax.set_ylabel("OOD images flagged (true positive rate)")
             ax.legend(fontsize="x-small", loc="lower right")
         axes[0][0].legend(fontsize="x-small")
-        fig.suptitle(f"OOD detection, {_defense(m)} FashionCNN: score histograms and ROC curves", y=1.01)
+        fig.suptitle(f"OOD detection, {_defense(r, m)} {_data(r, 'model')}: score histograms and ROC curves", y=1.01)
         fig.tight_layout()
         figures.append(_save(fig, out_dir, f"ood_{m}.png"))
     rows = []
     for m in models:
         for d, v in r["ood"][m].items():
-            rows.append([_defense(m), d] + [f"{_pct(sv['auroc'])} / {_pct(sv['fpr_at_95_tpr'])}" for sv in v["sets"].values()])
+            rows.append([_defense(r, m), _name(r, "detectors", d)] + [f"{_pct(sv['auroc'])} / {_pct(sv['fpr_at_95_tpr'])}" for sv in v["sets"].values()])
     sets = list(next(iter(next(iter(r["ood"].values())).values()))["sets"])
     text = ["## Out-of-distribution detection", "",
-            f"Fashion-MNIST evaluation images (in-distribution) against {r['config']['ood']['samples']} images of each "
+            f"{_data(r, 'dataset')} evaluation images (in-distribution) against {r['config']['ood']['samples']} images of each "
             "OOD set, and the PGD-perturbed evaluation images; feature detectors fitted on the penultimate features "
             f"of {r['config']['ood']['fit-samples']} training images. Cells: AUROC / FPR at 95% TPR (ID positive: the "
             "share of OOD images accepted when 95% of ID images are).", ""]
     text += [f"![OOD scores and ROC curves]({f})" for f in figures]
-    text += ["", _table(["model", "detector"] + [SET_NAMES.get(s, s) for s in sets], rows,
+    text += ["", _table(["model", "detector"] + [_set_name(r, s) for s in sets], rows,
                         ["---", "---"] + ["---:"] * len(sets))]
     return "\n".join(text)
 
@@ -297,7 +301,7 @@ def _smoothing(r, out_dir):
     name = _save(fig, out_dir, "certified_accuracy.png")
     rows = [[f"{rad:g}", _pct(acc)] for rad, acc in zip(s["radii"], s["certified_accuracy"])]
     text = ["## Certified robustness (randomized smoothing)", "",
-            f"A FashionCNN trained with Gaussian noise (σ = {s['sigma']:g}) and smoothed: CERTIFY (Cohen et al. 2019) "
+            f"A {_data(r, 'model')} trained with Gaussian noise (σ = {s['sigma']:g}) and smoothed: CERTIFY (Cohen et al. 2019) "
             f"with n0 = {s['n0']} and n = {s['n']} noise samples per image, each certificate wrong with probability at "
             f"most α = {s['alpha']:g}. The smoothed classifier is right on {_pct(s['smoothed_accuracy'])} of the images "
             f"and abstains on {_pct(s['abstain_rate'])}; no radius beyond {s['max_certifiable_radius']:.2f} can be "
@@ -318,21 +322,22 @@ def _text(r):
     t = r["text"]
     rows = []
     for name, v in t["attacks"].items():
-        rows.append([name, _pct(v["success_rate"]), _pct(v["accuracy_under_attack"]), _pct(v["clean_accuracy"]),
+        rows.append([_name(r, "text_attacks", name), _pct(v["success_rate"]), _pct(v["accuracy_under_attack"]), _pct(v["clean_accuracy"]),
                      f"{v['mean_words_changed_percent']:.1f}%", f"{v['mean_queries']:.0f}",
                      _pct(v["spam_to_ham_success"]), _pct(v["ham_to_spam_success"])])
     text = ["## Token attacks on the spam filter", "",
-            f"The {t['model']} spam filter on {t['samples']} SpamAssassin test e-mails; at most 20% of the words change, "
+            f"The {t['model']} spam filter on {t['samples']} {_data(r, 'text_dataset')} test e-mails; at most 20% of the "
+            "words change, "
             "stopwords never do.", "",
             _table(["attack", "success", "accuracy under attack", "clean accuracy", "words changed", "texts scored",
                     "spam → ham", "ham → spam"], rows, ["---"] + ["---:"] * 7)]
     for name, v in t["attacks"].items():
         if not v["examples"]:
             continue
-        text += ["", f"### {name}: adversarial e-mails (removed words struck out, new words in bold)"]
+        text += ["", f"### {_name(r, 'text_attacks', name)}: adversarial e-mails (removed words struck out, new words in bold)"]
         for ex in v["examples"]:
-            label = "spam" if ex["label"] == 1 else "ham"
-            new = "spam" if ex["adversarial_prediction"] == 1 else "ham"
+            names = _data(r, "text_classes")
+            label, new = (names[i] if i < len(names) else str(i) for i in (ex["label"], ex["adversarial_prediction"]))
             text += ["", f"*{label} read as {new}, {ex['words_changed']} of {ex['words']} words changed:*", "",
                      "> " + _markdown_edits(ex["excerpt"])]
     return "\n".join(text)
@@ -340,9 +345,17 @@ def _text(r):
 
 def _headline(r):
     rows = []
-    models = list(r.get("robustness", r.get("calibration", {})))
+    sections = [k for k in ("robustness", "calibration", "conformal", "ood") if k in r]
+    models = list(r[sections[0]]) if sections else []  # every per-model stage covers the same models
+    if not models:
+        return ""
+
+    def ood_set(m, d):  # the digits if measured, else the first set
+        sets = r["ood"][m][d]["sets"]
+        return "digits" if "digits" in sets else next(iter(sets))
+
     for m in models:
-        row = [_defense(m)]
+        row = [_defense(r, m)]
         if "robustness" in r:
             rob = r["robustness"][m]
             row += [_pct(rob["clean_accuracy"])] + [_pct(a) for a in rob["worst_case"]]
@@ -358,22 +371,22 @@ def _headline(r):
             row.append(f"{_pct(e['clean']['coverage'])} / {_pct(e['adversarial']['coverage'])}")
         if "ood" in r:
             d = list(r["ood"][m])[-1]
-            row.append(_pct(r["ood"][m][d]["sets"].get("digits", next(iter(r["ood"][m][d]["sets"].values())))["auroc"]))
+            row.append(_pct(r["ood"][m][d]["sets"][ood_set(m, d)]["auroc"]))
         rows.append(row)
     header = ["model"]
     if "robustness" in r:
         header += ["clean"] + [f"robust, ε = {e:g}" for e in r["robustness"][models[0]]["eps"]]
     if "calibration" in r:
-        first = CALIBRATORS.get(_first_calibrator(r["calibration"][models[0]])[:-len("_clean")], "calibrated")
+        first = _name(r, "calibrators", _first_calibrator(r["calibration"][models[0]])[:-len("_clean")])
         header += [f"ECE clean (→ {first})", f"ECE adversarial (→ {first})"]
     if "conformal" in r:
         s = list(r["conformal"][models[0]])[-1]
         a = list(r["conformal"][models[0]][s])[0]
-        header.append(f"{s.upper()} coverage at α = {a}, clean / adversarial")
+        header.append(f"{_name(r, 'scores', s)} coverage at α = {a}, clean / adversarial")
     if "ood" in r:
         d = list(r["ood"][models[0]])[-1]
-        header.append(f"{d} AUROC, digits")
-    return _table(header, rows) if models else ""
+        header.append(f"{_name(r, 'detectors', d)} AUROC, {_set_name(r, ood_set(models[0], d))}")
+    return _table(header, rows)
 
 
 def write_report(results_dir):

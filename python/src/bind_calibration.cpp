@@ -40,10 +40,11 @@ void bind_calibration(py::module_& m) {
       .def_property_readonly("iterations", &TemperatureScaling::iterations)
       .def_property_readonly("nll", &TemperatureScaling::nll)
       .def("__repr__", &TemperatureScaling::repr);
-  c.def("nll_derivatives", [](const at::Tensor& z, const at::Tensor& y, double beta) {
-    const auto d = calibration::nll_derivatives(z, y, beta);
-    return py::make_tuple(d.value, d.first, d.second);
-  }, py::arg("logits"), py::arg("labels"), py::arg("beta"));
+  py::class_<calibration::NLLDerivatives>(c, "NLLDerivatives")
+      .def_readonly("value", &calibration::NLLDerivatives::value)
+      .def_readonly("first", &calibration::NLLDerivatives::first)
+      .def_readonly("second", &calibration::NLLDerivatives::second);
+  c.def("nll_derivatives", &calibration::nll_derivatives, py::arg("logits"), py::arg("labels"), py::arg("beta"));
 
   using calibration::AffineCalibrator;
   using calibration::AffineFitOptions;
@@ -123,11 +124,15 @@ void bind_calibration(py::module_& m) {
          py::arg("logits"), py::arg("bins"));
   mt.def("nll", &metrics::nll, py::arg("scores"), py::arg("labels"), py::arg("logits"));
   mt.def("brier", &metrics::brier, py::arg("scores"), py::arg("labels"), py::arg("logits"));
+  py::class_<metrics::ReliabilityCurve>(mt, "ReliabilityCurve")
+      .def_readonly("confidence", &metrics::ReliabilityCurve::confidence)
+      .def_readonly("accuracy", &metrics::ReliabilityCurve::accuracy)
+      .def_readonly("count", &metrics::ReliabilityCurve::count)
+      .def_readonly("edges", &metrics::ReliabilityCurve::edges);
   mt.def("reliability_curve", [binning](const at::Tensor& s, const at::Tensor& y, bool logits,
                                         int64_t bins, bool equal_mass) {
     const auto [conf, correct] = metrics::top_label(s, y, logits, "reliability_curve");
-    const auto c = metrics::reliability_curve(conf, correct, binning(bins, equal_mass, 1));
-    return py::make_tuple(c.confidence, c.accuracy, c.count, c.edges);
+    return metrics::reliability_curve(conf, correct, binning(bins, equal_mass, 1));
   }, py::arg("scores"), py::arg("labels"), py::arg("logits"), py::arg("bins"), py::arg("equal_mass"));
 }
 

@@ -43,6 +43,17 @@ void bind_classifier(py::module_& m) {
                ", backward_samples=" + std::to_string(q.backward_samples) + ")";
       });
 
+  py::class_<LogitsAndGrad>(m, "LogitsAndGrad")
+      .def_readonly("logits", &LogitsAndGrad::logits)
+      .def_readonly("loss", &LogitsAndGrad::loss)
+      .def_readonly("grad", &LogitsAndGrad::grad);
+  py::class_<LogitsAndJacobian>(m, "LogitsAndJacobian")
+      .def_readonly("logits", &LogitsAndJacobian::logits)
+      .def_readonly("jacobian", &LogitsAndJacobian::jacobian);
+  py::class_<LogitsAndFeatures>(m, "LogitsAndFeatures")
+      .def_readonly("logits", &LogitsAndFeatures::logits)
+      .def_readonly("features", &LogitsAndFeatures::features);
+
   py::class_<Classifier, std::shared_ptr<Classifier>>(m, "Classifier")
       .def("logits", &Classifier::logits, py::arg("x"), release())
       .def("predict", &Classifier::predict, py::arg("x"), release())
@@ -52,32 +63,20 @@ void bind_classifier(py::module_& m) {
           "loss_and_gradient",
           [](Classifier& c, const at::Tensor& x, const at::Tensor& y, const std::string& loss) {
             const auto kind = losses::parse_loss(loss, "Classifier.gradient: loss");
-            LogitsAndGrad r;
-            {
-              py::gil_scoped_release nogil;
-              r = c.logits_and_grad(x, losses::against(kind, y));
-            }
-            return py::make_tuple(r.logits, r.loss, r.grad);
+            py::gil_scoped_release nogil;
+            return c.logits_and_grad(x, losses::against(kind, y));
           },
           py::arg("x"), py::arg("y"), py::arg("loss") = "ce")
       .def(
           "jacobian",
           [](Classifier& c, const at::Tensor& x, std::optional<at::Tensor> classes) {
-            LogitsAndJacobian r;
-            {
-              py::gil_scoped_release nogil;
-              r = c.logits_and_jacobian(x, classes ? *classes : at::Tensor());
-            }
-            return py::make_tuple(r.logits, r.jacobian);
+            py::gil_scoped_release nogil;
+            return c.logits_and_jacobian(x, classes ? *classes : at::Tensor());
           },
           py::arg("x"), py::arg("classes") = py::none())
       .def("logits_and_features", [](Classifier& c, const at::Tensor& x) {
-             LogitsAndFeatures r;
-             {
-               py::gil_scoped_release nogil;
-               r = c.logits_and_features(x);
-             }
-             return py::make_tuple(r.logits, r.features);
+             py::gil_scoped_release nogil;
+             return c.logits_and_features(x);
            }, py::arg("x"))
       .def_property_readonly("has_features", &Classifier::has_features)
       .def_property_readonly("num_classes", &Classifier::num_classes)

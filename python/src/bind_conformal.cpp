@@ -67,28 +67,19 @@ void bind_conformal(py::module_& m) {
   c.def("size_stratified_coverage_violation", &size_stratified_coverage_violation,
         py::arg("sets"), py::arg("labels"), py::arg("alpha"), py::arg("edges"));
   c.def("class_coverage", &class_coverage, py::arg("sets"), py::arg("labels"), py::arg("k"));
-  c.def(
-      "risk_control",
-      [](const at::Tensor& losses, const at::Tensor& lambdas, double alpha, double bound) {
-        const RiskControl r = risk_control(losses, lambdas, alpha, bound);
-        return py::make_tuple(r.lambda, r.index, r.bound_value);
-      },
-      py::arg("losses"), py::arg("lambdas"), py::arg("alpha"), py::arg("bound"));
+  py::class_<RiskControl>(c, "RiskControl")
+      .def_readonly("lambda_", &RiskControl::lambda)
+      .def_readonly("index", &RiskControl::index)
+      .def_readonly("bound_value", &RiskControl::bound_value);
+  c.def("risk_control", &risk_control, py::arg("losses"), py::arg("lambdas"), py::arg("alpha"), py::arg("bound"));
   c.def("fnr_losses", &fnr_losses, py::arg("scores"), py::arg("targets"), py::arg("lambdas"));
   c.def("quantile_rank", &conformal_rank, py::arg("n"), py::arg("alpha"));
-  c.def(
-      "tune_raps",
-      [](const at::Tensor& probs, const at::Tensor& labels, double alpha, bool randomized,
-         const std::vector<double>& lams, std::optional<uint64_t> seed) {
-        RAPSParameters r;
-        {
-          py::gil_scoped_release nogil;
-          r = tune_raps(probs, labels, alpha, randomized, lams, seed);
-        }
-        return py::make_tuple(r.k_reg, r.lam, r.mean_sizes);
-      },
-      py::arg("probs"), py::arg("labels"), py::arg("alpha"), py::arg("randomized"),
-      py::arg("lams"), py::arg("seed"));
+  py::class_<RAPSParameters>(c, "RAPSParameters")
+      .def_readonly("k_reg", &RAPSParameters::k_reg)
+      .def_readonly("lam", &RAPSParameters::lam)
+      .def_readonly("mean_sizes", &RAPSParameters::mean_sizes);
+  c.def("tune_raps", &tune_raps, py::arg("probs"), py::arg("labels"), py::arg("alpha"), py::arg("randomized"),
+        py::arg("lams"), py::arg("seed"), release());
 }
 
 }  // namespace bulwark::python

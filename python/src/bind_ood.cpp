@@ -70,19 +70,13 @@ void bind_ood(py::module_& m) {
       .def(py::init<const at::Tensor&, const at::Tensor&, double>(), py::arg("weight"), py::arg("bias"),
            py::arg("temperature"));
 
-  o.def("ood_metrics", [](const at::Tensor& id, const at::Tensor& ood, double tpr, bool in_positive) {
-    metrics::OODMetrics r;
-    {
-      py::gil_scoped_release nogil;
-      r = metrics::ood_metrics(id, ood, tpr, in_positive);
-    }
-    py::dict d;
-    d["auroc"] = r.auroc;
-    d["aupr_in"] = r.aupr_in;
-    d["aupr_out"] = r.aupr_out;
-    d["fpr_at_tpr"] = r.fpr_at_tpr;
-    return d;
-  }, py::arg("id_scores"), py::arg("ood_scores"), py::arg("tpr"), py::arg("in_positive"));
+  py::class_<metrics::OODMetrics>(o, "OODMetrics")
+      .def_readonly("auroc", &metrics::OODMetrics::auroc)
+      .def_readonly("aupr_in", &metrics::OODMetrics::aupr_in)
+      .def_readonly("aupr_out", &metrics::OODMetrics::aupr_out)
+      .def_readonly("fpr_at_tpr", &metrics::OODMetrics::fpr_at_tpr);
+  o.def("ood_metrics", &metrics::ood_metrics, py::arg("id_scores"), py::arg("ood_scores"), py::arg("tpr"),
+        py::arg("in_positive"), py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace bulwark::python

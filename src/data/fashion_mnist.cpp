@@ -40,4 +40,10 @@ TensorDataset fashion_mnist(const std::string& split, const std::string& dir) {
   return {images.unsqueeze(1).to(at::kFloat).div_(255.0f), labels.to(at::kLong)};
 }
 
+const std::vector<std::string>& fashion_mnist_classes() {
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return names;
+}
+
 }  // namespace bulwark::data

@@ -102,4 +102,9 @@ TextDataset spam_assassin(const SpamAssassinOptions& o) {
   return out;
 }
 
+const std::vector<std::string>& spam_assassin_classes() {
+  static const std::vector<std::string> names = {"ham", "spam"};
+  return names;
+}
+
 }  // namespace bulwark::data

@@ -100,6 +100,25 @@ def test_same_config_same_bytes(env, tmp_path):
         assert (tmp_path / "a" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "~~" in md and "**" in md  # an adversarial e-mail with its edits marked
 
+    # The names come from the results file (bulwark-run's one registry), not from the report: a
+    # renamed defense, dataset and class list show up, and every subset of the stages renders.
+    assert r["names"]["defenses"]["fast"] == "Fast-AT" and r["names"]["attacks"]["pgd"] == "PGD"
+    assert r["data"]["classes"][0] == "T-shirt/top" and r["data"]["text_classes"] == ["ham", "spam"]
+    r["names"]["defenses"]["fast"] = "Quick-AT"
+    r["data"]["model"], r["data"]["classes"] = "TinyNet", [f"class {k}" for k in range(10)]
+    for keep in (["conformal"], ["ood"], ["smoothing"], ["text"], ["calibration", "ood"], []):
+        d = tmp_path / ("only_" + "_".join(keep))
+        d.mkdir()
+        sub = {k: v for k, v in r.items() if k not in ("robustness", "calibration", "conformal", "ood", "smoothing",
+                                                          "text") or k in keep}
+        sub["stages"] = ["train"] + keep
+        (d / "results.json").write_text(json.dumps(sub))
+        md = pathlib.Path(bw.report.write_report(d)).read_text()
+        if keep and keep != ["smoothing"] and keep != ["text"]:
+            assert "## Headline" in md and "Quick-AT" in md and "Fast-AT" not in md
+        if "smoothing" in keep:
+            assert "A TinyNet trained with Gaussian noise" in md
+
 
 def test_resolved_config_reruns_to_the_same_results(env, tmp_path):
     first = run(env, "--config", SMOKE, "--out", tmp_path / "a", "--experiment.stages", "train robustness")

@@ -34,4 +34,7 @@ struct SpamAssassinOptions {
 // each class is shuffled with `seed` and its first round(test_fraction * n) texts are the test set.
 TextDataset spam_assassin(const SpamAssassinOptions& options = {});
 
+// The class names by label: {"ham", "spam"}.
+const std::vector<std::string>& spam_assassin_classes();
+
 }  // namespace bulwark::data
