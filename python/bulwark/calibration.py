@@ -62,8 +62,8 @@ class TemperatureScaling(_Calibrator):
 
     def __init__(self, tol=1e-10, max_iter=100):
         fn = "TemperatureScaling"
-        self.tol = check_real(tol, fn, "tol", low=0, low_inclusive=False)
-        self.max_iter = check_int(max_iter, fn, "max_iter", low=1)
+        self.tol = check_real(tol, fn, "tol")
+        self.max_iter = check_int(max_iter, fn, "max_iter")
         self._impl = _core.calibration.TemperatureScaling(self.tol, self.max_iter)
 
     def fit(self, logits, labels):
@@ -85,8 +85,8 @@ class TemperatureScaling(_Calibrator):
     def iterations(self):
         return self._impl.iterations
 
-    def _restore(self):
-        self.tol, self.max_iter = 1e-10, 100
+    def _restore(self):  # what the loaded C++ object holds (C++'s defaults: files keep no fit settings)
+        self.tol, self.max_iter = self._impl.tol, self._impl.max_iter
 
     def __repr__(self):
         return repr(self._impl)
@@ -125,19 +125,19 @@ class _Affine(_Calibrator):
 
 
 def _fit_options(fn, gtol, max_iter):
-    return (check_real(gtol, fn, "gtol", low=0, low_inclusive=False),
-            check_int(max_iter, fn, "max_iter", low=1))
+    return (check_real(gtol, fn, "gtol"),
+            check_int(max_iter, fn, "max_iter"))
 
 
 class _ScalingToIdentity(_Affine):
     def __init__(self, reg, gtol, max_iter):
         fn = type(self).__name__
-        self.reg = check_real(reg, fn, "reg", low=0)
+        self.reg = check_real(reg, fn, "reg")
         self.gtol, self.max_iter = _fit_options(fn, gtol, max_iter)
         self._impl = getattr(_core.calibration, fn)(self.reg, self.gtol, self.max_iter)
 
     def _restore(self):
-        self.reg, self.gtol, self.max_iter = self._impl.reg, 1e-8, 1000
+        self.reg, self.gtol, self.max_iter = self._impl.reg, self._impl.gtol, self._impl.max_iter
 
 
 class VectorScaling(_ScalingToIdentity):
@@ -165,8 +165,8 @@ class DirichletCalibration(_Affine):
 
     def __init__(self, reg_lambda=1e-3, reg_mu=1e-3, logits=False, gtol=1e-8, max_iter=1000):
         fn = "DirichletCalibration"
-        self.reg_lambda = check_real(reg_lambda, fn, "reg_lambda", low=0)
-        self.reg_mu = check_real(reg_mu, fn, "reg_mu", low=0)
+        self.reg_lambda = check_real(reg_lambda, fn, "reg_lambda")
+        self.reg_mu = check_real(reg_mu, fn, "reg_mu")
         self.logits = check_bool(logits, fn, "logits")
         self.gtol, self.max_iter = _fit_options(fn, gtol, max_iter)
         self._impl = _core.calibration.DirichletCalibration(self.reg_lambda, self.reg_mu, self.logits,
@@ -175,7 +175,7 @@ class DirichletCalibration(_Affine):
     def _restore(self):
         self.reg_lambda, self.reg_mu = self._impl.reg_lambda, self._impl.reg_mu
         self.logits = self._impl.logits
-        self.gtol, self.max_iter = 1e-8, 1000
+        self.gtol, self.max_iter = self._impl.gtol, self._impl.max_iter
 
 
 class HistogramBinning(_Calibrator):
@@ -188,7 +188,7 @@ class HistogramBinning(_Calibrator):
 
     def __init__(self, bins=15, classwise=False, logits=False):
         fn = "HistogramBinning"
-        self.bins = check_int(bins, fn, "bins", low=1)
+        self.bins = check_int(bins, fn, "bins")
         self.classwise = check_bool(classwise, fn, "classwise")
         self.logits = check_bool(logits, fn, "logits")
         self._impl = _core.calibration.HistogramBinning(self.bins, self.classwise, self.logits)

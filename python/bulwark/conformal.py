@@ -27,7 +27,7 @@ import torch
 
 from . import _core
 from ._convert import (as_labels, as_tensor, back, check_bool, check_int, check_path, check_real,
-                       check_seed, check_str)
+                       check_seed)
 from ._options import WithOptions
 
 __all__ = ["SplitConformal", "ClassConditionalConformal", "tune_raps", "coverage", "set_size",

@@ -19,7 +19,7 @@ from collections import namedtuple
 import torch
 
 from . import _core
-from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed, check_str
+from ._convert import as_labels, as_tensor, back, check_bool, check_int, check_real, check_seed
 from ._adversarial_trainer import AdversarialTrainer, _crafting_module
 from ._options import make_options
 from ._progress import count_bar

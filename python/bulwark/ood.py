@@ -66,7 +66,7 @@ class Energy(_LogitDetector):
     """Energy score (Liu et al. 2020): ``-T logsumexp(z / T)``."""
 
     def __init__(self, temperature=1.0):
-        self._impl = _core.ood.Energy(check_real(temperature, "Energy", "temperature", low=0, low_inclusive=False))
+        self._impl = _core.ood.Energy(check_real(temperature, "Energy", "temperature"))
 
     @property
     def temperature(self):
@@ -86,8 +86,8 @@ class ODIN(_Detector):
     forward through the classifier; the model is left as it was."""
 
     def __init__(self, temperature=1000.0, eps=0.0014):
-        self._impl = _core.ood.ODIN(check_real(temperature, "ODIN", "temperature", low=0, low_inclusive=False),
-                                    check_real(eps, "ODIN", "eps", low=0))
+        self._impl = _core.ood.ODIN(check_real(temperature, "ODIN", "temperature"),
+                                    check_real(eps, "ODIN", "eps"))
 
     def score(self, model, x):
         from .classifier import Classifier
@@ -127,9 +127,8 @@ class Mahalanobis(_FeatureDetector):
     pre-processing is not implemented."""
 
     def __init__(self, rcond=1e-10, rcond_shrink=1e-6):
-        self._impl = _core.ood.Mahalanobis(check_real(rcond, "Mahalanobis", "rcond", low=0, low_inclusive=False),
-                                           check_real(rcond_shrink, "Mahalanobis", "rcond_shrink", low=0,
-                                                      low_inclusive=False))
+        self._impl = _core.ood.Mahalanobis(check_real(rcond, "Mahalanobis", "rcond"),
+                                           check_real(rcond_shrink, "Mahalanobis", "rcond_shrink"))
 
     def fit(self, features, labels=None):
         if labels is None:
@@ -160,8 +159,8 @@ class KNN(_FeatureDetector):
     size-k heap of its largest similarities across tiles."""
 
     def __init__(self, k=50, normalize=True, block_elements=1 << 20):
-        self._impl = _core.ood.KNN(check_int(k, "KNN", "k", low=1), check_bool(normalize, "KNN", "normalize"),
-                                   check_int(block_elements, "KNN", "block_elements", low=1))
+        self._impl = _core.ood.KNN(check_int(k, "KNN", "k"), check_bool(normalize, "KNN", "normalize"),
+                                   check_int(block_elements, "KNN", "block_elements"))
 
     @property
     def k(self):
@@ -201,8 +200,8 @@ class ReAct(_FeatureDetector):
 
     def __init__(self, weight, bias, percentile=90.0, temperature=1.0):
         w, b = _last_layer("ReAct", weight, bias)
-        self._impl = _core.ood.ReAct(w, b, check_real(percentile, "ReAct", "percentile", low=0, low_inclusive=False),
-                                     check_real(temperature, "ReAct", "temperature", low=0, low_inclusive=False))
+        self._impl = _core.ood.ReAct(w, b, check_real(percentile, "ReAct", "percentile"),
+                                     check_real(temperature, "ReAct", "temperature"))
 
     @property
     def threshold(self):
@@ -217,8 +216,7 @@ class GradNorm(_FeatureDetector):
 
     def __init__(self, weight, bias, temperature=1.0):
         w, b = _last_layer("GradNorm", weight, bias)
-        self._impl = _core.ood.GradNorm(w, b, check_real(temperature, "GradNorm", "temperature", low=0,
-                                                         low_inclusive=False))
+        self._impl = _core.ood.GradNorm(w, b, check_real(temperature, "GradNorm", "temperature"))
 
 
 _KINDS = {c.__name__: c for c in (MSP, MaxLogit, Energy, Entropy, ODIN, Mahalanobis, KNN, ViM, ReAct,

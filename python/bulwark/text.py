@@ -15,7 +15,7 @@ import warnings
 import torch
 
 from . import _core
-from ._convert import check_bool, check_int, check_real, check_seed, check_str
+from ._convert import check_bool, check_int, check_real, check_str
 from ._options import WithOptions, make_options
 from ._progress import count_bar
 

@@ -39,6 +39,8 @@ void bind_calibration(py::module_& m) {
       .def_property_readonly("temperature", &TemperatureScaling::temperature)
       .def_property_readonly("iterations", &TemperatureScaling::iterations)
       .def_property_readonly("nll", &TemperatureScaling::nll)
+      .def_property_readonly("tol", &TemperatureScaling::tol)
+      .def_property_readonly("max_iter", &TemperatureScaling::max_iter)
       .def("__repr__", &TemperatureScaling::repr);
   py::class_<calibration::NLLDerivatives>(c, "NLLDerivatives")
       .def_readonly("value", &calibration::NLLDerivatives::value)
@@ -61,7 +63,9 @@ void bind_calibration(py::module_& m) {
       .def_property_readonly("iterations", &AffineCalibrator::iterations)
       .def_property_readonly("objective", &AffineCalibrator::objective)
       .def_property_readonly("grad_max", &AffineCalibrator::grad_max)
-      .def_property_readonly("logits", &AffineCalibrator::logits);
+      .def_property_readonly("logits", &AffineCalibrator::logits)
+      .def_property_readonly("gtol", [](const AffineCalibrator& a) { return a.fit_options().gtol; })
+      .def_property_readonly("max_iter", [](const AffineCalibrator& a) { return a.fit_options().max_iter; });
   using calibration::ScalingToIdentity;
   py::class_<ScalingToIdentity, AffineCalibrator, std::shared_ptr<ScalingToIdentity>>(c, "ScalingToIdentity")
       .def_property_readonly("reg", &ScalingToIdentity::reg);

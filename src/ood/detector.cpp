@@ -55,6 +55,29 @@ std::unique_ptr<Detector> load_detector(const std::string& path) {
   return d;
 }
 
+at::Tensor LogitDetector::score(const at::Tensor& logits) const {
+  check_logits(logits, (kind() + ".score").c_str());
+  at::NoGradGuard no_grad;
+  return score_impl(logits.detach());
+}
+
+FeatureDetector& FeatureDetector::fit(const at::Tensor& features, const at::Tensor& labels) {
+  const std::string where = kind() + ".fit";
+  check_matrix(features, where.c_str(), "features", expected_dim());
+  at::NoGradGuard no_grad;
+  fit_impl(features.detach(), labels);
+  dim_ = features.size(1);
+  return *this;
+}
+
+at::Tensor FeatureDetector::score(const at::Tensor& features) const {
+  const std::string where = kind() + ".score";
+  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
+  check_matrix(features, where.c_str(), "features", dim_);
+  at::NoGradGuard no_grad;
+  return score_impl(features.detach());
+}
+
 void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64_t dim) {
   BULWARK_CHECK_TYPE(x.defined() && at::isFloatingType(x.scalar_type()), where, ": ", arg,
                      " must be a floating-point tensor (N, D)");
@@ -66,6 +89,11 @@ void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64
   const auto [lo, hi] = at::aminmax(x.detach());
   BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where, ": ", arg,
                 " contain NaN or +-inf");
+}
+
+void check_logits(const at::Tensor& logits, const char* where) {
+  check_matrix(logits, where, "logits");
+  BULWARK_CHECK_SHAPE(logits.size(1) >= 2, where, ": logits need K >= 2 classes, got K = ", logits.size(1));
 }
 
 void check_last_layer(const at::Tensor& weight, const at::Tensor& bias, const char* where) {

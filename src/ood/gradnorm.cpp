@@ -17,18 +17,12 @@ GradNorm::GradNorm(const at::Tensor& weight, const at::Tensor& bias, double temp
   dim_ = weight_.size(1);
 }
 
-GradNorm& GradNorm::fit(const at::Tensor& features, const at::Tensor& /*labels*/) {
+void GradNorm::fit_impl(const at::Tensor& features, const at::Tensor& /*labels*/) {
   BULWARK_CHECK(weight_.defined(), "GradNorm.fit: construct GradNorm with the last layer (weight, bias)");
-  check_matrix(features, "GradNorm.fit", "features", dim_);
-  return *this;
 }
 
-at::Tensor GradNorm::score(const at::Tensor& features) const {
-  constexpr const char* where = "GradNorm.score";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": construct GradNorm with the last layer (weight, bias)");
-  check_matrix(features, where, "features", dim_);
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble);
+at::Tensor GradNorm::score_impl(const at::Tensor& features) const {
+  const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const at::Tensor p = at::softmax(at::addmm(bias_, f, weight_.t()) / temperature_, 1);
   const double k = static_cast<double>(weight_.size(0));
   const at::Tensor norm = (p - 1.0 / k).abs().sum(1) * f.abs().sum(1) / temperature_;

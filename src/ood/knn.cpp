@@ -64,24 +64,16 @@ KNN::KNN(int64_t k, bool normalize, int64_t block_elements)
   BULWARK_CHECK(block_elements >= 1, "KNN: block_elements must be >= 1, got ", block_elements);
 }
 
-KNN& KNN::fit(const at::Tensor& features, const at::Tensor& /*labels*/) {
+void KNN::fit_impl(const at::Tensor& features, const at::Tensor& /*labels*/) {
   constexpr const char* where = "KNN.fit";
-  check_matrix(features, where, "features");
   BULWARK_CHECK(k_ <= features.size(0), where, ": k = ", k_, " is larger than the training set (N = ",
                 features.size(0), ")");
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU);
+  const at::Tensor f = features.to(at::kCPU);
   bank_ = (normalize_ ? unit_rows(f) : f.clone()).contiguous();
-  dim_ = f.size(1);
-  return *this;
 }
 
-at::Tensor KNN::score(const at::Tensor& features) const {
-  constexpr const char* where = "KNN.score";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  check_matrix(features, where, "features", dim_);
-  at::NoGradGuard no_grad;
-  at::Tensor q = features.detach().to(at::kCPU, bank_.scalar_type());
+at::Tensor KNN::score_impl(const at::Tensor& features) const {
+  at::Tensor q = features.to(at::kCPU, bank_.scalar_type());
   if (normalize_) q = unit_rows(q);
   const int64_t m = q.size(0), n = bank_.size(0);
   const at::Tensor bank_t = bank_.t();

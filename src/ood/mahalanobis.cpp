@@ -17,16 +17,14 @@ Mahalanobis::Mahalanobis(double rcond, double rcond_shrink) : rcond_(rcond), rco
                 rcond_shrink);
 }
 
-Mahalanobis& Mahalanobis::fit(const at::Tensor& features, const at::Tensor& labels) {
+void Mahalanobis::fit_impl(const at::Tensor& features, const at::Tensor& labels) {
   constexpr const char* where = "Mahalanobis.fit";
-  check_matrix(features, where, "features");
   BULWARK_CHECK_TYPE(labels.defined(), where, ": labels (N,) are required (class means)");
   BULWARK_CHECK_TYPE(!at::isFloatingType(labels.scalar_type()) && labels.scalar_type() != at::kBool, where,
                      ": labels must be integer class labels, got ", labels.scalar_type());
   const int64_t k = labels.numel() ? labels.max().item<int64_t>() + 1 : 0;
   losses::check_labels(labels, features.size(0), std::max<int64_t>(k, 1), where, "labels");
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble);
+  const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const at::Tensor y = labels.to(at::kCPU, at::kLong);
   const int64_t n = f.size(0), d = f.size(1);
   // Class means by one scatter-add; classes without samples are an error (no mean to use).
@@ -51,16 +49,10 @@ Mahalanobis& Mahalanobis::fit(const at::Tensor& features, const at::Tensor& labe
   Eigen::Map<Eigen::MatrixXd>(precision_.data_ptr<double>(), d, d) = p;
   precision_ = 0.5 * (precision_ + precision_.t());  // exactly symmetric
   means_ = means;
-  dim_ = d;
-  return *this;
 }
 
-at::Tensor Mahalanobis::score(const at::Tensor& features) const {
-  constexpr const char* where = "Mahalanobis.score";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  check_matrix(features, where, "features", dim_);
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble);
+at::Tensor Mahalanobis::score_impl(const at::Tensor& features) const {
+  const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const at::Tensor fp = f.mm(precision_);                                   // (M, D)
   const at::Tensor quad = (fp * f).sum(1, true);                            // f'Pf, (M, 1)
   const at::Tensor mp = means_.mm(precision_);                              // (K, D)

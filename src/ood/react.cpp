@@ -34,13 +34,10 @@ ReAct::ReAct(const at::Tensor& weight, const at::Tensor& bias, double percentile
   bias_ = bias.detach().to(at::kCPU, at::kDouble).contiguous();
 }
 
-ReAct& ReAct::fit(const at::Tensor& features, const at::Tensor& /*labels*/) {
+void ReAct::fit_impl(const at::Tensor& features, const at::Tensor& /*labels*/) {
   constexpr const char* where = "ReAct.fit";
   BULWARK_CHECK(weight_.defined(), where, ": construct ReAct with the last layer (weight, bias)");
-  check_matrix(features, where, "features", weight_.size(1));
   threshold_ = percentile(features, percentile_);
-  dim_ = features.size(1);
-  return *this;
 }
 
 double ReAct::threshold() const {
@@ -48,12 +45,8 @@ double ReAct::threshold() const {
   return threshold_;
 }
 
-at::Tensor ReAct::score(const at::Tensor& features) const {
-  constexpr const char* where = "ReAct.score";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  check_matrix(features, where, "features", dim_);
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble).clamp_max(threshold_);
+at::Tensor ReAct::score_impl(const at::Tensor& features) const {
+  const at::Tensor f = features.to(at::kCPU, at::kDouble).clamp_max(threshold_);
   const at::Tensor z = at::addmm(bias_, f, weight_.t());
   return (-temperature_ * at::logsumexp(z / temperature_, 1)).to(features.device(), features.scalar_type());
 }

@@ -25,12 +25,10 @@ ViM::ViM(const at::Tensor& weight, const at::Tensor& bias, int64_t principal_dim
   bias_ = bias.detach().to(at::kCPU, at::kDouble).contiguous();
 }
 
-ViM& ViM::fit(const at::Tensor& features, const at::Tensor& /*labels*/) {
+void ViM::fit_impl(const at::Tensor& features, const at::Tensor& /*labels*/) {
   constexpr const char* where = "ViM.fit";
   BULWARK_CHECK(weight_.defined(), where, ": construct ViM with the last layer (weight, bias)");
-  check_matrix(features, where, "features", weight_.size(1));
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble);
+  const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const int64_t n = f.size(0), d = f.size(1);
   // u = -pinv(W) b, by complete orthogonal decomposition (least-norm solution of W u = -b).
   const Eigen::Map<const RowMatrix> w(weight_.data_ptr<double>(), weight_.size(0), d);
@@ -50,16 +48,10 @@ ViM& ViM::fit(const at::Tensor& features, const at::Tensor& /*labels*/) {
   const double mean_v = vlogit.mean().item<double>();
   BULWARK_CHECK(mean_v > 0, where, ": the training features have no component in the residual space");
   alpha_ = max_logit.mean().item<double>() / mean_v;
-  dim_ = d;
-  return *this;
 }
 
-at::Tensor ViM::score(const at::Tensor& features) const {
-  constexpr const char* where = "ViM.score";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  check_matrix(features, where, "features", dim_);
-  at::NoGradGuard no_grad;
-  const at::Tensor f = features.detach().to(at::kCPU, at::kDouble);
+at::Tensor ViM::score_impl(const at::Tensor& features) const {
+  const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const at::Tensor vlogit = (f - origin_).mm(residual_).norm(2, 1) * alpha_;
   const at::Tensor energy = at::logsumexp(at::addmm(bias_, f, weight_.t()), 1);
   return (vlogit - energy).to(features.device(), features.scalar_type());

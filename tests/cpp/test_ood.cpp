@@ -180,3 +180,40 @@ TEST_CASE("Every detector round-trips through its file; tensors through the code
   CHECK_THROWS_WITH(ood::KNN::load(path), Catch::Contains("holds a Energy, not a KNN"));
   CHECK_THROWS_AS(ood::KNN(3).save(path), NotFittedError);
 }
+
+TEST_CASE("Every detector checks its input once, in the family's public call", "[ood]") {
+  // The non-virtual interface: LogitDetector::score and FeatureDetector::fit/score check shape,
+  // finiteness, the D of the fit and being fitted, naming the detector; no subclass repeats it.
+  at::Generator g = make_generator(3);
+  const at::Tensor f = at::randn({60, 6}, g, at::kDouble);
+  const at::Tensor y = at::arange(60, at::kLong).remainder(3);
+  const at::Tensor w = at::randn({3, 6}, g, at::kDouble), b = at::zeros({3}, at::kDouble);
+  at::Tensor nan = f.clone();
+  nan[0][0] = std::nan("");
+
+  std::vector<std::shared_ptr<ood::FeatureDetector>> features = {
+      std::make_shared<ood::Mahalanobis>(), std::make_shared<ood::KNN>(5), std::make_shared<ood::ViM>(w, b, 2),
+      std::make_shared<ood::ReAct>(w, b), std::make_shared<ood::GradNorm>(w, b)};
+  for (auto& d : features) {
+    INFO(d->kind());
+    if (d->kind() != "GradNorm") CHECK_THROWS_AS(d->score(f), NotFittedError);  // GradNorm: fitted when made
+    CHECK_THROWS_WITH(d->fit(nan, y), Catch::Contains(d->kind() + ".fit: features"));
+    d->fit(f, y);
+    CHECK(d->dim() == 6);
+    CHECK_THROWS_WITH(d->score(f.narrow(1, 0, 5)), Catch::Contains(d->kind() + ".score: features have D = 5"));
+    CHECK_THROWS_WITH(d->score(nan), Catch::Contains(d->kind() + ".score: features"));
+    const at::Tensor s = d->score(f.requires_grad_(true));
+    f.requires_grad_(false);
+    CHECK(s.sizes() == at::IntArrayRef{60});
+    CHECK_FALSE(s.requires_grad());
+  }
+  std::vector<std::shared_ptr<ood::LogitDetector>> logits = {std::make_shared<ood::MSP>(), std::make_shared<ood::MaxLogit>(),
+                                                             std::make_shared<ood::Energy>(), std::make_shared<ood::Entropy>()};
+  for (auto& d : logits) {
+    INFO(d->kind());
+    CHECK_THROWS_WITH(d->score(nan), Catch::Contains(d->kind() + ".score: logits"));
+    CHECK_THROWS_WITH(d->score(f.narrow(1, 0, 1)), Catch::Contains(d->kind() + ".score: logits need K >= 2"));
+    const at::Tensor s = d->score(f.clone().requires_grad_(true));
+    CHECK_FALSE(s.requires_grad());
+  }
+}

@@ -44,6 +44,7 @@ class AffineCalibrator : public Calibrator {
   double objective() const { return objective_; }  // penalised mean NLL at the fit
   double grad_max() const { return grad_max_; }    // max |gradient| at the fit
   bool logits() const { return logits_; }          // Dirichlet: inputs are logits, not probabilities
+  const AffineFitOptions& fit_options() const { return options_; }
 
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;

@@ -38,6 +38,8 @@ class TemperatureScaling : public Calibrator {
   double temperature() const;
   int64_t iterations() const { return iterations_; }  // of the last fit
   double nll() const { return nll_; }                 // at the fitted T
+  double tol() const { return tol_; }
+  int64_t max_iter() const { return max_iter_; }
   std::string repr() const;
 
   static TemperatureScaling load(const std::string& path) { return load_as<TemperatureScaling>(path); }

@@ -17,12 +17,14 @@ class GradNorm : public FeatureDetector {
   GradNorm() = default;
   GradNorm(const at::Tensor& weight, const at::Tensor& bias, double temperature = 1);
   std::string kind() const override { return "GradNorm"; }
-  // Nothing to learn: checks the features' dimension and returns *this.
-  GradNorm& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;
-  at::Tensor score(const at::Tensor& features) const override;
+  static GradNorm load(const std::string& path) { return load_as<GradNorm>(path); }
+
+ protected:
+  int64_t expected_dim() const override { return weight_.defined() ? weight_.size(1) : 0; }
+  void fit_impl(const at::Tensor& features, const at::Tensor& labels) override;  // nothing to learn
+  at::Tensor score_impl(const at::Tensor& features) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
-  static GradNorm load(const std::string& path) { return load_as<GradNorm>(path); }
 
  private:
   at::Tensor weight_, bias_;  // float64

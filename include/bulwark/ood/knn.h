@@ -20,13 +20,15 @@ class KNN : public FeatureDetector {
  public:
   explicit KNN(int64_t k = 50, bool normalize = true, int64_t block_elements = int64_t{1} << 20);
   std::string kind() const override { return "KNN"; }
-  KNN& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;  // labels unused
-  at::Tensor score(const at::Tensor& features) const override;
   int64_t k() const { return k_; }
   const at::Tensor& bank() const { return bank_; }
+  static KNN load(const std::string& path) { return load_as<KNN>(path); }
+
+ protected:
+  void fit_impl(const at::Tensor& features, const at::Tensor& labels) override;  // labels unused
+  at::Tensor score_impl(const at::Tensor& features) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
-  static KNN load(const std::string& path) { return load_as<KNN>(path); }
 
  private:
   int64_t k_;

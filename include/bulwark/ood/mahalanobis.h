@@ -21,14 +21,16 @@ class Mahalanobis : public FeatureDetector {
  public:
   explicit Mahalanobis(double rcond = 1e-10, double rcond_shrink = 1e-6);
   std::string kind() const override { return "Mahalanobis"; }
-  Mahalanobis& fit(const at::Tensor& features, const at::Tensor& labels) override;
-  at::Tensor score(const at::Tensor& features) const override;
   at::Tensor means() const;      // (K, D) float64
   at::Tensor precision() const;  // (D, D) float64
   double regularization() const { return regularization_; }
+  static Mahalanobis load(const std::string& path) { return load_as<Mahalanobis>(path); }
+
+ protected:
+  void fit_impl(const at::Tensor& features, const at::Tensor& labels) override;
+  at::Tensor score_impl(const at::Tensor& features) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
-  static Mahalanobis load(const std::string& path) { return load_as<Mahalanobis>(path); }
 
  private:
   double rcond_, rcond_shrink_;

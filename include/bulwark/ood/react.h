@@ -17,12 +17,15 @@ class ReAct : public FeatureDetector {
   ReAct() = default;
   ReAct(const at::Tensor& weight, const at::Tensor& bias, double percentile = 90, double temperature = 1);
   std::string kind() const override { return "ReAct"; }
-  ReAct& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;  // labels unused
-  at::Tensor score(const at::Tensor& features) const override;
   double threshold() const;
+  static ReAct load(const std::string& path) { return load_as<ReAct>(path); }
+
+ protected:
+  int64_t expected_dim() const override { return weight_.defined() ? weight_.size(1) : 0; }
+  void fit_impl(const at::Tensor& features, const at::Tensor& labels) override;  // labels unused
+  at::Tensor score_impl(const at::Tensor& features) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
-  static ReAct load(const std::string& path) { return load_as<ReAct>(path); }
 
  private:
   at::Tensor weight_, bias_;  // float64

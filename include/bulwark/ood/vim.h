@@ -21,13 +21,16 @@ class ViM : public FeatureDetector {
   ViM() = default;
   ViM(const at::Tensor& weight, const at::Tensor& bias, int64_t principal_dim = 0);
   std::string kind() const override { return "ViM"; }
-  ViM& fit(const at::Tensor& features, const at::Tensor& labels = {}) override;  // labels unused
-  at::Tensor score(const at::Tensor& features) const override;
   int64_t principal_dim() const { return principal_dim_; }
   double alpha() const { return alpha_; }
+  static ViM load(const std::string& path) { return load_as<ViM>(path); }
+
+ protected:
+  int64_t expected_dim() const override { return weight_.defined() ? weight_.size(1) : 0; }
+  void fit_impl(const at::Tensor& features, const at::Tensor& labels) override;  // labels unused
+  at::Tensor score_impl(const at::Tensor& features) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
-  static ViM load(const std::string& path) { return load_as<ViM>(path); }
 
  private:
   at::Tensor weight_, bias_;  // float64
