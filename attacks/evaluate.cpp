@@ -14,6 +14,14 @@ namespace {
 double fraction(const at::Tensor& b) {
   return b.numel() == 0 ? 0.0 : b.to(at::kDouble).mean().item<double>();
 }
+
+// into += add - minus, field by field.
+void accumulate(QueryCounts& into, const QueryCounts& add, const QueryCounts& minus = {}) {
+  into.forward_calls += add.forward_calls - minus.forward_calls;
+  into.forward_samples += add.forward_samples - minus.forward_samples;
+  into.backward_calls += add.backward_calls - minus.backward_calls;
+  into.backward_samples += add.backward_samples - minus.backward_samples;
+}
 }  // namespace
 
 double Evaluation::clean_accuracy() const { return fraction(correct); }
@@ -69,12 +77,7 @@ Evaluation evaluate(Classifier& model, const at::Tensor& x, const at::Tensor& y,
         const at::Tensor adv = (*attacks[i].second)(model, xr, yr);
         at::NoGradGuard no_grad;
         robust.index_copy_(0, rows, model.predict(adv).eq(yr));
-        const QueryCounts after = model.queries();
-        auto& q = ev.queries[i];
-        q.forward_calls += after.forward_calls - before.forward_calls;
-        q.forward_samples += after.forward_samples - before.forward_samples;
-        q.backward_calls += after.backward_calls - before.backward_calls;
-        q.backward_samples += after.backward_samples - before.backward_samples;
+        accumulate(ev.queries[i], model.queries(), before);
         ev.seconds[i] += std::chrono::duration<double>(clock::now() - t0).count();
       }
       ev.robust[i].narrow(0, start, len).copy_(robust);
@@ -116,10 +119,7 @@ Evaluation evaluate(Classifier& model, data::BatchSource& data, const std::vecto
   for (const Evaluation& p : parts) {
     for (size_t i = 0; i < ev.names.size(); ++i) {
       ev.seconds[i] += p.seconds[i];
-      ev.queries[i].forward_calls += p.queries[i].forward_calls;
-      ev.queries[i].forward_samples += p.queries[i].forward_samples;
-      ev.queries[i].backward_calls += p.queries[i].backward_calls;
-      ev.queries[i].backward_samples += p.queries[i].backward_samples;
+      accumulate(ev.queries[i], p.queries[i]);
     }
   }
   return ev;
