@@ -11,7 +11,7 @@ PACKAGES=(
   # (libboost-program-options-dev pulls libboost1.74-dev: the Boost.Math headers used for
   # exact beta/binomial/normal quantiles)
   libtorch-dev libeigen3-dev xtensor-dev libboost-program-options-dev
-  pybind11-dev catch2 zlib1g-dev
+  pybind11-dev catch2 zlib1g-dev nlohmann-json3-dev
   # optimized BLAS: without it torch and numpy run on the reference BLAS (10-20x slower here)
   libopenblas0-pthread
   # Python (Debian's /usr/bin/python3 owns these)

@@ -6,6 +6,7 @@
 #include <torch/nn/functional/embedding.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/core/scoped_eval.h>
 
 namespace bulwark::attacks::text {
@@ -40,6 +41,7 @@ at::Tensor TextVictim::checked_output(const at::Tensor& out, int64_t n, const ch
   if (num_classes_ < 0) num_classes_ = out.size(1);
   BULWARK_CHECK_SHAPE(out.size(1) == num_classes_, where, ": the model returned ", out.size(1),
                       " classes, earlier calls ", num_classes_);
+  check_finite(out, where, "the model's logits");  // a NaN is never a successful edit
   return out;
 }
 

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "json_tree.h"
+#include "tensor_json.h"
 
 namespace bulwark::experiments {
 

@@ -128,7 +128,7 @@ Table& Experiment::new_table(const std::string& name, std::vector<std::string> h
 }
 
 void Experiment::complete_stage(const std::string& stage, double seconds) {
-  results_["stages"].push(stage);
+  results_["stages"].emplace_back(stage);
   timings_[stage] = seconds;
   write_files();
 }
@@ -138,8 +138,8 @@ void Experiment::write_files() const {
   const fs::path dir(out_dir_);
   constexpr const char* where = "bulwark-run";
   write_text_file((dir / "config.ini").string(), to_ini(config_), where);
-  write_text_file((dir / "results.json").string(), results_.dump(), where);
-  write_text_file((dir / "timings.json").string(), timings_.dump(), where);
+  write_text_file((dir / "results.json").string(), json::dump(results_), where);
+  write_text_file((dir / "timings.json").string(), json::dump(timings_), where);
   for (const auto& [name, table] : tables_) write_text_file((dir / (name + ".csv")).string(), table.csv(), where);
 }
 

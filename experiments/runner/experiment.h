@@ -19,7 +19,7 @@
 #include <bulwark/models/fashion_cnn.h>
 
 #include "config.h"
-#include "json_tree.h"
+#include "tensor_json.h"
 
 namespace bulwark::experiments {
 

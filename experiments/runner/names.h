@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "json_tree.h"
+#include "tensor_json.h"
 
 namespace bulwark::experiments {
 

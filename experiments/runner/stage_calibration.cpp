@@ -33,10 +33,10 @@ Json calibration_report(const at::Tensor& scores, const at::Tensor& labels, bool
   r["mean_confidence"] = confidence.mean().item<double>();
   const auto curve = metrics::reliability_curve(confidence, correct, b);
   Json& rc = r["reliability"];
-  rc["confidence"] = Json::from_tensor(curve.confidence);
-  rc["accuracy"] = Json::from_tensor(curve.accuracy);
-  rc["count"] = Json::from_tensor(curve.count);
-  rc["edges"] = Json::from_tensor(curve.edges);
+  rc["confidence"] = tensor_json(curve.confidence);
+  rc["accuracy"] = tensor_json(curve.accuracy);
+  rc["count"] = tensor_json(curve.count);
+  rc["edges"] = tensor_json(curve.edges);
   return r;
 }
 
@@ -94,8 +94,8 @@ void calibration_stage(Experiment& e) {
       auto add = [&, name = name](const std::string& calibrator, const at::Tensor& scores, bool are_logits) {
         Json& v = d[calibrator];
         v = calibration_report(scores, eval.labels, are_logits, c.bins);
-        table.rows.push_back({m.defense, name, calibrator, cell(v.number("accuracy")), cell(v.number("ece")),
-                              cell(v.number("nll")), cell(v.number("brier"))});
+        table.rows.push_back({m.defense, name, calibrator, cell(number_at(v, "accuracy")), cell(number_at(v, "ece")),
+                              cell(number_at(v, "nll")), cell(number_at(v, "brier"))});
       };
       add("uncalibrated", *logits, true);
       for (const auto& [calibrator, obj] : fitted) {

@@ -52,8 +52,8 @@ void conformal_stage(Experiment& e) {
           v["coverage"] = coverage;
           v["mean_set_size"] = mean_size;
           v["empty_sets"] = empty;
-          v["class_coverage"] = Json::from_tensor(conformal::class_coverage(sets, eval.labels, k));
-          v["size_histogram"] = Json::from_tensor(at::bincount(sizes, {}, k + 1));  // sizes 0..K
+          v["class_coverage"] = tensor_json(conformal::class_coverage(sets, eval.labels, k));
+          v["size_histogram"] = tensor_json(at::bincount(sizes, {}, k + 1));  // sizes 0..K
           table.rows.push_back({m.defense, c.score_list[s], cell(c.alpha_list[a]), data_names[d], cell(coverage),
                                 cell(mean_size), cell(empty)});
         }

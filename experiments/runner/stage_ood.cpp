@@ -134,10 +134,10 @@ void ood_stage(Experiment& e) {
       const double hi = q_hi > lo ? q_hi : lo + 1;
       const at::Tensor edges = at::linspace(lo, hi, c.histogram_bins + 1, at::kDouble);
       auto histogram = [&](const at::Tensor& v) {
-        return Json::from_tensor(at::histc(v.to(at::kDouble).clamp(lo, hi), c.histogram_bins, lo, hi).to(at::kLong));
+        return tensor_json(at::histc(v.to(at::kDouble).clamp(lo, hi), c.histogram_bins, lo, hi).to(at::kLong));
       };
       Json& dj = r[name];
-      dj["histogram_edges"] = Json::from_tensor(edges);
+      dj["histogram_edges"] = tensor_json(edges);
       dj["id_histogram"] = histogram(id_scores);
       for (size_t k = 0; k < sets.size(); ++k) {
         const auto mt = metrics::ood_metrics(id_scores, scores[k]);

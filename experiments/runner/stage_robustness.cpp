@@ -88,7 +88,7 @@ void robustness_stage(Experiment& e) {
             ev.seconds[a];
         table.rows.push_back({m.defense, c.attack_list[a], cell(c.eps_list[k]), cell(ev.robust_accuracy(a))});
       }
-      worst.push(ev.worst_case_accuracy());
+      worst.emplace_back(ev.worst_case_accuracy());
       table.rows.push_back({m.defense, "worst case", cell(c.eps_list[k]), cell(ev.worst_case_accuracy())});
       bar.update(++done, m.defense + " eps " + cell(c.eps_list[k]));
     }

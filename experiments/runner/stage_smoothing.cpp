@@ -78,9 +78,9 @@ void smoothing_stage(Experiment& e) {
   r["max_certifiable_radius"] =
       c.sigma * std::sqrt(2.0) * at::erfinv(at::scalar_tensor(2.0 * p_max - 1.0, at::kDouble)).item<double>();
   r["radii"] = c.smoothing_radius_list;
-  r["certified_accuracy"] = Json::from_tensor(at_radii);
-  r["curve_radii"] = Json::from_tensor(curve_radii);
-  r["curve_certified_accuracy"] = Json::from_tensor(curve);
+  r["certified_accuracy"] = tensor_json(at_radii);
+  r["curve_radii"] = tensor_json(curve_radii);
+  r["curve_certified_accuracy"] = tensor_json(curve);
   Table& table = e.new_table("smoothing", {"radius", "certified_accuracy"});
   for (size_t k = 0; k < c.smoothing_radius_list.size(); ++k) {
     table.rows.push_back({cell(c.smoothing_radius_list[k]), cell(at_radii[static_cast<int64_t>(k)].item<double>())});

@@ -57,7 +57,7 @@ Json excerpt_json(const at_::TextAttackResult& res) {
   Json& edits = j["edits"];
   edits = Json::array();
   for (const at_::TextEdit& e : x.edits) {
-    Json& ed = edits.push(Json::object());
+    Json& ed = edits.emplace_back(Json::object());
     ed["word"] = e.word;
     ed["begin"] = e.begin;
     ed["end"] = e.end;
@@ -132,7 +132,7 @@ void text_stage(Experiment& e) {
     for (const auto& res : results) {
       if (kept >= c.text_examples) break;
       if (res.status != at_::TextAttackStatus::Success) continue;
-      Json& ex = examples.push(Json::object());
+      Json& ex = examples.emplace_back(Json::object());
       ex["label"] = res.label;
       ex["adversarial_prediction"] = res.adversarial_prediction;
       ex["words_changed"] = static_cast<int64_t>(res.modified.size());
@@ -140,7 +140,7 @@ void text_stage(Experiment& e) {
       Json& edits = ex["edits"];
       edits = Json::array();
       for (int64_t p : res.modified) {
-        Json& ed = edits.push(Json::object());
+        Json& ed = edits.emplace_back(Json::object());
         ed["from"] = res.original_words[static_cast<size_t>(p)];
         ed["to"] = res.adversarial_words[static_cast<size_t>(p)];
       }
@@ -148,8 +148,8 @@ void text_stage(Experiment& e) {
       ++kept;
     }
     table.rows.push_back({name, cell(s.success_rate), cell(s.accuracy_under_attack), cell(s.original_accuracy),
-                          cell(s.mean_perturbed_percent), cell(s.mean_queries), cell(r.number("spam_to_ham_success")),
-                          cell(r.number("ham_to_spam_success"))});
+                          cell(s.mean_perturbed_percent), cell(s.mean_queries), cell(number_at(r, "spam_to_ham_success")),
+                          cell(number_at(r, "ham_to_spam_success"))});
   }
   bar.finish();
 }

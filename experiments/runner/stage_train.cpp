@@ -111,7 +111,7 @@ void train_stage(Experiment& e) {
     Json& h = r["history"];
     h = Json::array();
     for (const auto& rec : history) {
-      Json& row = h.push(Json::object());
+      Json& row = h.emplace_back(Json::object());
       row["epoch"] = rec.epoch;
       row["train_loss"] = rec.train_loss;
       row["train_accuracy"] = rec.train_accuracy;

@@ -20,6 +20,7 @@ from ._core import (
     FormatError,
     InternalError,
     InvalidArgumentError,
+    NonFiniteError,
     NotFittedError,
     ShapeError,
 )
@@ -32,6 +33,6 @@ __version__ = _core.__version__
 __all__ = [
     "__version__", "seed", "get_seed", "derive_seed", "runtime", "Classifier", "attacks", "calibration", "conformal", "data", "defenses",
     "metrics", "models", "ood", "ops", "plot", "text",
-    "Error", "InvalidArgumentError", "ShapeError", "NotFittedError", "FormatError",
+    "Error", "InvalidArgumentError", "ShapeError", "NotFittedError", "FormatError", "NonFiniteError",
     "ArgumentTypeError", "FileError", "InternalError",
 ]

@@ -11,10 +11,25 @@ with their edits marked.
 
 import argparse
 import json
+import math
 import os
 import sys
 
-__all__ = ["write_report", "main"]
+__all__ = ["write_report", "number", "main"]
+
+
+def number(v):
+    """A number read from a bulwark JSON file as a float. bulwark writes non-finite values as
+    the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them; the one
+    convention of docs/architecture.md, "JSON"); ``None`` reads as NaN."""
+    if v is None:
+        return math.nan
+    if isinstance(v, str):
+        if v not in ("nan", "inf", "-inf"):
+            raise ValueError(f"number: expected a number or 'nan', 'inf', '-inf', got {v!r}")
+        return float(v)
+    return float(v)
+
 
 def _name(r, family, key):
     """How the experiment names ``key`` of ``family`` ("defenses", "attacks", "calibrators",
@@ -38,11 +53,13 @@ def _calibrator_name(r, key):
 
 
 def _num(v, fmt=".3f"):
-    return "–" if v is None else format(v, fmt)
+    v = number(v)
+    return "–" if math.isnan(v) else format(v, fmt)
 
 
 def _pct(v, digits=1):
-    return "–" if v is None else f"{100 * v:.{digits}f}%"
+    v = number(v)
+    return "–" if math.isnan(v) else f"{100 * v:.{digits}f}%"
 
 
 def _first_calibrator(entry):
@@ -121,7 +138,7 @@ def _reliability_axes(ax, rel, label, color, half):
     each bin, so two calibrators sit side by side."""
     import numpy as np
     edges = np.asarray(rel["edges"], dtype=float)
-    acc = np.asarray([np.nan if a is None else a for a in rel["accuracy"]], dtype=float)
+    acc = np.asarray([number(a) for a in rel["accuracy"]], dtype=float)
     count = np.asarray(rel["count"], dtype=float)
     used = count > 0
     width = np.diff(edges) / 2
@@ -198,7 +215,7 @@ def _conformal(r, out_dir):
         ax = axes[1][j]
         classes = np.arange(len(e["clean"]["class_coverage"]))
         for off, data, color in ((-0.2, "clean", "C0"), (0.2, "adversarial", "C3")):
-            cov = np.asarray([np.nan if c is None else c for c in e[data]["class_coverage"]], dtype=float)
+            cov = np.asarray([number(c) for c in e[data]["class_coverage"]], dtype=float)
             ax.bar(classes + off, 100 * cov, width=0.4, color=color,
                    label=f"{data}: coverage {_pct(e[data]['coverage'])}")
         ax.axhline(100 * (1 - float(alpha)), color="k", linestyle="--", linewidth=1, label=f"target {_pct(1 - float(alpha), 0)}")

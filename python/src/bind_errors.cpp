@@ -33,6 +33,9 @@ void bind_errors(py::module_& m) {
                                          "A tensor or array has the wrong shape.");
   static PyObject* not_fitted = new_exception(m, "NotFittedError", {invalid},
                                               "An object was used before fit() or load().");
+  static PyObject* non_finite = new_exception(m, "NonFiniteError", {invalid},
+                                              "A tensor (inputs, or a model's logits) holds NaN or +-inf; "
+                                              "the message names the samples.");
   static PyObject* format = new_exception(m, "FormatError", {invalid},
                                           "A file's content is malformed.");
   static PyObject* type = new_exception(m, "ArgumentTypeError", {error, PyExc_TypeError},
@@ -46,6 +49,8 @@ void bind_errors(py::module_& m) {
       PyErr_SetString(shape, e.what());
     } catch (const NotFittedError& e) {
       PyErr_SetString(not_fitted, e.what());
+    } catch (const NonFiniteError& e) {
+      PyErr_SetString(non_finite, e.what());
     } catch (const FormatError& e) {
       PyErr_SetString(format, e.what());
     } catch (const InvalidArgument& e) {

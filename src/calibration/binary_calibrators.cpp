@@ -8,6 +8,7 @@
 #include <Eigen/Dense>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/losses/classification.h>
 #include <bulwark/optim/newton.h>
 
@@ -31,10 +32,7 @@ void check_binary(const at::Tensor& scores, const at::Tensor& labels, const char
   BULWARK_CHECK_SHAPE(scores.dim() == 1 && scores.size(0) >= 1, where,
                       ": scores must have shape (N,) with N >= 1 (one score per sample of a binary "
                       "problem), got ", scores.sizes());
-  at::NoGradGuard no_grad;
-  const auto [lo, hi] = at::aminmax(scores.detach());
-  BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where,
-                ": scores contain NaN or +-inf");
+  check_finite(scores, where, "scores");
   if (labels.defined()) {
     losses::check_labels(labels, scores.size(0), 2, where, "labels");
     const int64_t positives = labels.sum().item<int64_t>();
@@ -93,21 +91,18 @@ LogisticFit logistic_regression(const at::Tensor& features, const at::Tensor& ta
 
 // ---- Platt scaling -----------------------------------------------------------------------
 
-PlattScaling& PlattScaling::fit(const at::Tensor& scores, const at::Tensor& labels) {
+void PlattScaling::fit_impl(const at::Tensor& scores, const at::Tensor& labels) {
   constexpr const char* where = "PlattScaling.fit";
-  check_binary(scores, labels, where);
   const at::Tensor y = labels.to(at::kCPU, at::kDouble);
   at::Tensor t = y;
   if (smooth_targets_) {  // Platt (1999), eq. 7: targets that never reach 0 or 1
     const double pos = y.sum().item<double>(), neg = static_cast<double>(y.size(0)) - pos;
     t = at::where(y > 0.5, at::full_like(y, (pos + 1) / (pos + 2)), at::full_like(y, 1 / (neg + 2)));
   }
-  const LogisticFit f = logistic_regression(scores.detach().reshape({-1, 1}), t, where);
+  const LogisticFit f = logistic_regression(scores.reshape({-1, 1}), t, where);
   a_ = f.coef[0];
   c_ = f.intercept;
-  k_ = 2;
   fitted_ = true;
-  return *this;
 }
 
 double PlattScaling::a() const {
@@ -121,13 +116,11 @@ double PlattScaling::c() const {
 }
 
 at::Tensor PlattScaling::transform(const at::Tensor& scores) const {
-  constexpr const char* where = "PlattScaling.transform";
-  BULWARK_CHECK_AS(NotFittedError, fitted_, where, ": call fit() first");
-  check_binary(scores, at::Tensor(), where);
+  check_fitted(scores, "PlattScaling.transform");
   return scores * a_ + c_;
 }
 
-at::Tensor PlattScaling::predict_proba(const at::Tensor& scores) const { return at::sigmoid(transform(scores)); }
+at::Tensor PlattScaling::predict_proba_impl(const at::Tensor& scores) const { return at::sigmoid(scores * a_ + c_); }
 
 void PlattScaling::write(json::Object& o) const {
   o.set("a", a_).set("c", c_).set("smooth_targets", smooth_targets_);
@@ -157,9 +150,8 @@ at::Tensor beta_features(const at::Tensor& scores, const char* where) {
 }
 }  // namespace
 
-BetaCalibration& BetaCalibration::fit(const at::Tensor& scores, const at::Tensor& labels) {
+void BetaCalibration::fit_impl(const at::Tensor& scores, const at::Tensor& labels) {
   constexpr const char* where = "BetaCalibration.fit";
-  check_binary(scores, labels, where);
   const at::Tensor x = beta_features(scores, where).to(at::kCPU);
   const at::Tensor t = labels.to(at::kCPU, at::kDouble);
   LogisticFit f = logistic_regression(x, t, where);
@@ -176,9 +168,7 @@ BetaCalibration& BetaCalibration::fit(const at::Tensor& scores, const at::Tensor
   a_ = a;
   b_ = b;  // the feature was -ln(1 - s): sigmoid(a ln s - b ln(1 - s) + c)
   c_ = f.intercept;
-  k_ = 2;
   fitted_ = true;
-  return *this;
 }
 
 std::vector<double> BetaCalibration::parameters() const {
@@ -188,13 +178,15 @@ std::vector<double> BetaCalibration::parameters() const {
 
 at::Tensor BetaCalibration::transform(const at::Tensor& scores) const {
   constexpr const char* where = "BetaCalibration.transform";
-  BULWARK_CHECK_AS(NotFittedError, fitted_, where, ": call fit() first");
-  check_binary(scores, at::Tensor(), where);
+  check_fitted(scores, where);
   const at::Tensor x = beta_features(scores, where);
   return (x.select(1, 0) * a_ + x.select(1, 1) * b_ + c_).to(scores.scalar_type());
 }
 
-at::Tensor BetaCalibration::predict_proba(const at::Tensor& scores) const { return at::sigmoid(transform(scores)); }
+at::Tensor BetaCalibration::predict_proba_impl(const at::Tensor& scores) const {
+  const at::Tensor x = beta_features(scores, "BetaCalibration.predict_proba");
+  return at::sigmoid((x.select(1, 0) * a_ + x.select(1, 1) * b_ + c_).to(scores.scalar_type()));
+}
 
 void BetaCalibration::write(json::Object& o) const { o.set("a", a_).set("b", b_).set("c", c_); }
 

@@ -14,14 +14,10 @@ namespace bulwark::calibration {
 
 namespace {
 
-// Probabilities (N, K) double on the CPU, checked.
-at::Tensor probabilities(const at::Tensor& scores, const at::Tensor& labels, bool logits,
-                         const char* where) {
-  check_logits(scores, labels, where);  // shape, finiteness, labels
-  const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
-  if (logits) return at::softmax(s, 1);
-  check_probability_rows(s, where, "scores", "pass logits=True for logits");
-  return s;
+// Probabilities (N, K) double on the CPU from checked scores.
+at::Tensor probabilities(const at::Tensor& scores, bool logits) {
+  const at::Tensor s = scores.to(at::kCPU, at::kDouble);
+  return logits ? at::softmax(s, 1) : s;
 }
 
 at::Tensor renormalise(const at::Tensor& q) {
@@ -115,14 +111,13 @@ HistogramBinning::HistogramBinning(int64_t bins, bool classwise, bool logits)
   BULWARK_CHECK(bins >= 1, "HistogramBinning: bins must be >= 1, got ", bins);
 }
 
-HistogramBinning& HistogramBinning::fit(const at::Tensor& scores, const at::Tensor& labels) {
-  const at::Tensor p = probabilities(scores, labels, logits_, "HistogramBinning.fit");
+void HistogramBinning::fit_impl(const at::Tensor& scores, const at::Tensor& labels) {
+  const at::Tensor p = probabilities(scores, logits_);
   const at::Tensor y = labels.to(at::kCPU);
   const int64_t n = p.size(0);
-  k_ = p.size(1);
   values_.clear();
   if (classwise_) {
-    for (int64_t k = 0; k < k_; ++k) {
+    for (int64_t k = 0; k < p.size(1); ++k) {
       const at::Tensor col = p.select(1, k).contiguous();
       const at::Tensor hit = y.eq(k).to(at::kDouble).contiguous();
       values_.push_back(bin_frequencies(col.data_ptr<double>(), hit.data_ptr<double>(), n, 1, bins_));
@@ -133,14 +128,10 @@ HistogramBinning& HistogramBinning::fit(const at::Tensor& scores, const at::Tens
     const at::Tensor hit = arg.eq(y).to(at::kDouble).contiguous();
     values_.push_back(bin_frequencies(c.data_ptr<double>(), hit.data_ptr<double>(), n, 1, bins_));
   }
-  return *this;
 }
 
-at::Tensor HistogramBinning::predict_proba(const at::Tensor& scores) const {
-  constexpr const char* where = "HistogramBinning.predict_proba";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  const at::Tensor p = probabilities(scores, at::Tensor(), logits_, where);
-  BULWARK_CHECK_SHAPE(p.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", p.size(1));
+at::Tensor HistogramBinning::predict_proba_impl(const at::Tensor& scores) const {
+  const at::Tensor p = probabilities(scores, logits_);
   at::Tensor out = p.clone();
   const int64_t n = p.size(0);
   auto acc = out.accessor<double, 2>();
@@ -160,7 +151,7 @@ at::Tensor HistogramBinning::predict_proba(const at::Tensor& scores) const {
       }
     }
   }
-  return (classwise_ ? renormalise(out) : out).to(scores.device(), scores.scalar_type());
+  return classwise_ ? renormalise(out) : out;
 }
 
 at::Tensor HistogramBinning::bin_values() const {
@@ -174,32 +165,27 @@ at::Tensor HistogramBinning::bin_values() const {
 
 IsotonicCalibration::IsotonicCalibration(bool logits) : logits_(logits) {}
 
-IsotonicCalibration& IsotonicCalibration::fit(const at::Tensor& scores, const at::Tensor& labels) {
-  const at::Tensor p = probabilities(scores, labels, logits_, "IsotonicCalibration.fit");
+void IsotonicCalibration::fit_impl(const at::Tensor& scores, const at::Tensor& labels) {
+  const at::Tensor p = probabilities(scores, logits_);
   const at::Tensor y = labels.to(at::kCPU);
-  k_ = p.size(1);
   knots_.clear();
   values_.clear();
-  for (int64_t k = 0; k < k_; ++k) {
+  for (int64_t k = 0; k < p.size(1); ++k) {
     auto [kx, fy] = isotonic_fit(p.select(1, k), y.eq(k));
     knots_.push_back(std::move(kx));
     values_.push_back(std::move(fy));
   }
-  return *this;
 }
 
-at::Tensor IsotonicCalibration::predict_proba(const at::Tensor& scores) const {
-  constexpr const char* where = "IsotonicCalibration.predict_proba";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  const at::Tensor p = probabilities(scores, at::Tensor(), logits_, where);
-  BULWARK_CHECK_SHAPE(p.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", p.size(1));
+at::Tensor IsotonicCalibration::predict_proba_impl(const at::Tensor& scores) const {
+  const at::Tensor p = probabilities(scores, logits_);
   at::Tensor out = at::empty_like(p);
   auto acc = out.accessor<double, 2>();
   const auto src = p.accessor<double, 2>();
   for (int64_t i = 0; i < p.size(0); ++i) {
     for (int64_t k = 0; k < k_; ++k) acc[i][k] = interpolate(knots_[k], values_[k], src[i][k]);
   }
-  return renormalise(out).to(scores.device(), scores.scalar_type());
+  return renormalise(out);
 }
 
 void HistogramBinning::write(json::Object& o) const {

@@ -1,14 +1,15 @@
 #include <bulwark/calibration/calibrator.h>
 
 #include <cmath>
-#include <functional>
-#include <map>
 
 #include <bulwark/calibration/binary_calibrators.h>
 #include <bulwark/calibration/binning_calibrators.h>
 #include <bulwark/calibration/linear_calibrators.h>
 #include <bulwark/calibration/temperature_scaling.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
+
+#include <ATen/ATen.h>
 
 namespace bulwark::calibration {
 
@@ -16,20 +17,46 @@ namespace {
 constexpr const char* kFormat = "bulwark.calibrator";
 
 // Every kind a file may hold, default-constructed before read() fills it in.
-const std::map<std::string, std::function<std::unique_ptr<Calibrator>()>>& registry() {
-  static const std::map<std::string, std::function<std::unique_ptr<Calibrator>()>> kinds = {
-      {"TemperatureScaling", [] { return std::make_unique<TemperatureScaling>(); }},
-      {"VectorScaling", [] { return std::make_unique<VectorScaling>(); }},
-      {"MatrixScaling", [] { return std::make_unique<MatrixScaling>(); }},
-      {"DirichletCalibration", [] { return std::make_unique<DirichletCalibration>(); }},
-      {"HistogramBinning", [] { return std::make_unique<HistogramBinning>(); }},
-      {"IsotonicCalibration", [] { return std::make_unique<IsotonicCalibration>(); }},
-      {"PlattScaling", [] { return std::make_unique<PlattScaling>(); }},
-      {"BetaCalibration", [] { return std::make_unique<BetaCalibration>(); }},
-  };
-  return kinds;
-}
+using Kinds = SavedKinds<Calibrator, TemperatureScaling, VectorScaling, MatrixScaling, DirichletCalibration,
+                         HistogramBinning, IsotonicCalibration, PlattScaling, BetaCalibration>;
 }  // namespace
+
+void Calibrator::check_scores(const at::Tensor& scores, const at::Tensor& labels, const std::string& where) const {
+  const char* w = where.c_str();
+  if (input() == Input::Binary) {
+    check_binary(scores, labels, w);
+    return;
+  }
+  check_logits(scores, labels, w);  // (N, K) floating point, finite; labels in [0, K)
+  if (input() == Input::Probabilities) {
+    check_probability_rows(scores.detach().to(at::kCPU, at::kDouble), w, "scores", "pass logits=True for logits");
+  }
+  if (!labels.defined() && fitted()) {
+    BULWARK_CHECK_SHAPE(scores.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", scores.size(1));
+  }
+}
+
+void Calibrator::check_fitted(const at::Tensor& scores, const std::string& where) const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
+  check_scores(scores, at::Tensor(), where);
+}
+
+Calibrator& Calibrator::fit(const at::Tensor& scores, const at::Tensor& labels) {
+  const std::string where = kind() + ".fit";
+  BULWARK_CHECK_TYPE(labels.defined(), where, ": labels is an undefined tensor");
+  check_scores(scores, labels, where);
+  at::NoGradGuard no_grad;
+  fit_impl(scores.detach(), labels);
+  k_ = input() == Input::Binary ? 2 : scores.size(1);
+  return *this;
+}
+
+at::Tensor Calibrator::predict_proba(const at::Tensor& scores) const {
+  const std::string where = kind() + ".predict_proba";
+  check_fitted(scores, where);
+  at::NoGradGuard no_grad;
+  return predict_proba_impl(scores.detach()).to(scores.device(), scores.scalar_type());
+}
 
 void Calibrator::save(const std::string& path) const {
   BULWARK_CHECK_AS(NotFittedError, fitted(), kind(), ".save: call fit() first");
@@ -42,13 +69,10 @@ void Calibrator::save(const std::string& path) const {
 
 std::unique_ptr<Calibrator> load_calibrator(const std::string& path) {
   const json::Object o = json::Object::read_file(path);
-  const std::string kind = read_header(o, path, kFormat);
-  const auto it = registry().find(kind);
-  if (it == registry().end()) throw FormatError(detail::str(path, ": unknown calibrator kind '", kind, "'"));
+  std::unique_ptr<Calibrator> c = Kinds::make(read_header(o, path, kFormat), path);
   const double k = o.number("num_classes");
   BULWARK_CHECK_AS(FormatError, std::isfinite(k) && k >= 2 && k == std::floor(k), path,
                    ": num_classes must be an integer >= 2, got ", k);
-  std::unique_ptr<Calibrator> c = it->second();
   c->k_ = static_cast<int64_t>(k);
   c->read(o, path);
   return c;

@@ -34,22 +34,19 @@ AffineCalibrator::AffineCalibrator(bool diagonal, bool log_prob_input, bool logi
                 options.max_iter);
 }
 
-at::Tensor AffineCalibrator::features(const at::Tensor& scores, const at::Tensor& labels,
-                                      const char* where) const {
-  check_logits(scores, labels, where);
-  const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
+at::Tensor AffineCalibrator::features(const at::Tensor& scores) const {
+  const at::Tensor s = scores.to(at::kCPU, at::kDouble);
   if (!log_prob_input_) return s;
   if (logits_) return at::log_softmax(s, 1);
-  check_probability_rows(s, where, "scores", "pass logits=True for logits");
   // log of probabilities, zeros clipped to the smallest normal number of the input's type
   // (as the reference implementation clips before the log).
   return s.clamp_min(smallest_normal(scores.scalar_type())).log();
 }
 
-AffineCalibrator& AffineCalibrator::fit(const at::Tensor& scores, const at::Tensor& labels) {
+void AffineCalibrator::fit_impl(const at::Tensor& scores, const at::Tensor& labels) {
   const std::string where_s = kind() + ".fit";
   const char* where = where_s.c_str();
-  const at::Tensor x = features(scores, labels, where).contiguous();
+  const at::Tensor x = features(scores).contiguous();
   const at::Tensor y = labels.to(at::kCPU, at::kLong);
   const int64_t n = x.size(0), k = x.size(1);
   const at::Tensor onehot = at::one_hot(y, k).to(at::kDouble);
@@ -162,22 +159,19 @@ AffineCalibrator& AffineCalibrator::fit(const at::Tensor& scores, const at::Tens
   iterations_ = r.iterations;
   objective_ = r.value;
   grad_max_ = r.grad_max;
-  k_ = k;
-  return *this;
+}
+
+at::Tensor AffineCalibrator::affine(const at::Tensor& x) const {
+  return diagonal_ ? x * weight_ + bias_ : at::addmm(bias_, x, weight_.t());
 }
 
 at::Tensor AffineCalibrator::transform(const at::Tensor& scores) const {
-  const std::string where_s = kind() + ".transform";
-  const char* where = where_s.c_str();
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  const at::Tensor x = features(scores, at::Tensor(), where);
-  BULWARK_CHECK_SHAPE(x.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", x.size(1));
-  const at::Tensor a = diagonal_ ? x * weight_ + bias_ : at::addmm(bias_, x, weight_.t());
-  return a.to(scores.device(), scores.scalar_type());
+  check_fitted(scores, kind() + ".transform");
+  return affine(features(scores.detach())).to(scores.device(), scores.scalar_type());
 }
 
-at::Tensor AffineCalibrator::predict_proba(const at::Tensor& scores) const {
-  return at::softmax(transform(scores), 1);
+at::Tensor AffineCalibrator::predict_proba_impl(const at::Tensor& scores) const {
+  return at::softmax(affine(features(scores)).to(scores.scalar_type()), 1);
 }
 
 at::Tensor AffineCalibrator::weight() const {

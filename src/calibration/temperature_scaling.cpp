@@ -8,6 +8,7 @@
 #include <ATen/Parallel.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/core/json.h>
 #include <bulwark/losses/classification.h>
 
@@ -20,13 +21,7 @@ void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char
                       ": logits must have shape (N, K) with N >= 1, got ", logits.sizes());
   BULWARK_CHECK_SHAPE(logits.size(1) >= 2, where, ": logits need K >= 2 classes, got K = ",
                       logits.size(1));
-  {
-    // One reduction, no N x K temporary: min and max propagate NaN and show +-inf.
-    at::NoGradGuard no_grad;
-    const auto [lo, hi] = at::aminmax(logits.detach());
-    BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where,
-                  ": logits contain NaN or +-inf");
-  }
+  check_finite(logits, where, "logits");
   if (labels.defined()) losses::check_labels(labels, logits.size(0), logits.size(1), where, "labels");
 }
 
@@ -92,9 +87,8 @@ TemperatureScaling::TemperatureScaling(double tol, int64_t max_iter) : tol_(tol)
   BULWARK_CHECK(max_iter >= 1, "TemperatureScaling: max_iter must be >= 1, got ", max_iter);
 }
 
-TemperatureScaling& TemperatureScaling::fit(const at::Tensor& logits, const at::Tensor& labels) {
+void TemperatureScaling::fit_impl(const at::Tensor& logits, const at::Tensor& labels) {
   constexpr const char* where = "TemperatureScaling.fit";
-  check_logits(logits, labels, where);
   const at::Tensor z = logits.detach().to(at::kCPU).contiguous();
   const at::Tensor y = labels.to(at::kCPU).contiguous();
   // The bracket: f' < 0 at lo, >= 0 at hi. f'(0) = mean(mean_k z - z_y) < 0 unless the labels
@@ -133,8 +127,6 @@ TemperatureScaling& TemperatureScaling::fit(const at::Tensor& logits, const at::
   temperature_ = 1.0 / beta;
   iterations_ = it + 1;
   nll_ = d.value;
-  k_ = z.size(1);
-  return *this;
 }
 
 double TemperatureScaling::temperature() const {
@@ -143,16 +135,12 @@ double TemperatureScaling::temperature() const {
 }
 
 at::Tensor TemperatureScaling::transform(const at::Tensor& logits) const {
-  constexpr const char* where = "TemperatureScaling.transform";
-  BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
-  check_logits(logits, at::Tensor(), where);
-  BULWARK_CHECK_SHAPE(logits.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ",
-                      logits.size(1));
+  check_fitted(logits, "TemperatureScaling.transform");
   return logits / temperature_;
 }
 
-at::Tensor TemperatureScaling::predict_proba(const at::Tensor& logits) const {
-  return at::softmax(transform(logits), 1);
+at::Tensor TemperatureScaling::predict_proba_impl(const at::Tensor& logits) const {
+  return at::softmax(logits / temperature_, 1);
 }
 
 std::string TemperatureScaling::repr() const {

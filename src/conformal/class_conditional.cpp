@@ -39,11 +39,11 @@ void ClassConditionalConformal::write(json::Object& o) const {
   o.set("thresholds", std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel()));
 }
 
-void ClassConditionalConformal::read(const json::Object& o) {
-  SplitConformal::read(o);
+void ClassConditionalConformal::read(const json::Object& o, const std::string& path) {
+  SplitConformal::read(o, path);
   const std::vector<double> t = o.numbers("thresholds");
-  BULWARK_CHECK_AS(FormatError, static_cast<int64_t>(t.size()) == k_,
-                   "ClassConditionalConformal.load: ", t.size(), " thresholds for K = ", k_);
+  BULWARK_CHECK_AS(FormatError, static_cast<int64_t>(t.size()) == k_, path, ": ", t.size(),
+                   " thresholds for K = ", k_);
   thresholds_ = at::tensor(t, at::kDouble);
   small_.clear();
   for (int64_t c = 0; c < k_; ++c) {

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 
 namespace bulwark::conformal {
 
@@ -22,7 +23,7 @@ RiskControl risk_control(const at::Tensor& losses, const at::Tensor& lambdas, do
                       lambdas.sizes());
   const at::Tensor l = losses.to(at::kCPU, at::kDouble);
   const at::Tensor lam = lambdas.to(at::kCPU, at::kDouble);
-  BULWARK_CHECK(at::isfinite(l).all().item<bool>(), where, ": losses contain NaN or +-inf");
+  check_finite(l, where, "losses");
   BULWARK_CHECK(l.min().item<double>() >= 0 && l.max().item<double>() <= bound + 1e-12, where,
                 ": losses must lie in [0, bound = ", bound, "]");
   if (lam.numel() > 1) {

@@ -8,7 +8,9 @@
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/core/random.h>
+#include <bulwark/core/saved_object.h>
 #include <bulwark/losses/classification.h>
 
 namespace bulwark::conformal {
@@ -30,11 +32,14 @@ double conformal_quantile(const at::Tensor& scores, double alpha, const char* wh
   return std::get<0>(flat.kthvalue(k)).item<double>();
 }
 
+void SplitConformal::check_options(ConformalOptions& options, const std::string& owner) {
+  BULWARK_CHECK(options.alpha > 0 && options.alpha < 1, owner, ": alpha must be in (0, 1), got ", options.alpha);
+  options.score.validate(owner.c_str());
+  if (!options.seed) options.seed = default_seed();
+}
+
 SplitConformal::SplitConformal(ConformalOptions options) : options_(std::move(options)) {
-  BULWARK_CHECK(options_.alpha > 0 && options_.alpha < 1,
-                "SplitConformal: alpha must be in (0, 1), got ", options_.alpha);
-  options_.score.validate("SplitConformal");
-  if (!options_.seed) options_.seed = default_seed();
+  check_options(options_, "SplitConformal");
 }
 
 at::Tensor SplitConformal::probabilities(const at::Tensor& scores, const char* where) const {
@@ -47,8 +52,7 @@ at::Tensor SplitConformal::probabilities(const at::Tensor& scores, const char* w
                      ": logits must be floating point, got dtype ", scores.scalar_type());
   BULWARK_CHECK_SHAPE(scores.dim() == 2 && scores.size(1) >= 2 && scores.size(0) >= 1, where,
                       ": logits must have shape (N, K) with N >= 1, K >= 2, got ", scores.sizes());
-  BULWARK_CHECK(at::isfinite(scores.detach()).all().item<bool>(), where,
-                ": logits contain NaN or +-inf");
+  check_finite(scores, where, "logits");
   return at::softmax(scores.detach().to(at::kDouble), 1);
 }
 
@@ -100,11 +104,13 @@ std::string SplitConformal::repr() const {
                      ")");
 }
 
+namespace {
+constexpr const char* kFormat = "bulwark.conformal";
+using Kinds = SavedKinds<SplitConformal, SplitConformal, ClassConditionalConformal>;
+}  // namespace
+
 void SplitConformal::write(json::Object& o) const {
-  o.set("format", std::string("bulwark.conformal"))
-      .set("version", 1.0)
-      .set("kind", std::string(kind()))
-      .set("score", to_string(options_.score.kind))
+  o.set("score", to_string(options_.score.kind))
       .set("randomized", options_.score.randomized)
       .set("lam", options_.score.lam)
       .set("k_reg", static_cast<double>(options_.score.k_reg))
@@ -116,28 +122,7 @@ void SplitConformal::write(json::Object& o) const {
       .set("threshold", *threshold_);
 }
 
-void SplitConformal::read(const json::Object& o) {
-  k_ = static_cast<int64_t>(o.number("num_classes"));
-  n_ = static_cast<int64_t>(o.number("n_calibration"));
-  threshold_ = o.number("threshold");
-}
-
-void SplitConformal::save(const std::string& path) const {
-  BULWARK_CHECK_AS(NotFittedError, fitted(), repr(), ".save: call fit() first");
-  json::Object o;
-  write(o);
-  o.write_file(path);
-}
-
-std::shared_ptr<SplitConformal> SplitConformal::load(const std::string& path) {
-  const json::Object o = json::Object::read_file(path);
-  if (!o.has("format") || o.string("format") != "bulwark.conformal") {
-    throw FormatError(detail::str(path, ": not a bulwark conformal predictor file"));
-  }
-  if (o.number("version") != 1.0) {
-    throw FormatError(detail::str(path, ": format version ", o.number("version"),
-                                  " is not supported (this bulwark reads version 1)"));
-  }
+void SplitConformal::read(const json::Object& o, const std::string& path) {
   ConformalOptions opts;
   opts.score.kind = parse_score(o.string("score"), (path + ": score").c_str());
   opts.score.randomized = o.boolean("randomized");
@@ -150,18 +135,30 @@ std::shared_ptr<SplitConformal> SplitConformal::load(const std::string& path) {
   } catch (const std::exception&) {
     throw FormatError(detail::str(path, ": field 'seed' is not an unsigned integer"));
   }
-  const std::string& kind = o.string("kind");
-  std::shared_ptr<SplitConformal> out;
-  if (kind == "SplitConformal") {
-    out = std::make_shared<SplitConformal>(opts);
-  } else if (kind == "ClassConditionalConformal") {
-    out = std::make_shared<ClassConditionalConformal>(opts);
-  } else {
-    throw FormatError(detail::str(path, ": unknown conformal predictor kind '", kind, "'"));
+  try {
+    check_options(opts, kind());
+  } catch (const InvalidArgument& e) {
+    throw FormatError(detail::str(path, ": ", e.what()));
   }
-  out->read(o);
-  BULWARK_CHECK_AS(FormatError, out->k_ >= 2 && out->n_ >= 1, path,
-                   ": num_classes and n_calibration are out of range");
+  options_ = opts;
+  k_ = static_cast<int64_t>(o.number("num_classes"));
+  n_ = static_cast<int64_t>(o.number("n_calibration"));
+  BULWARK_CHECK_AS(FormatError, k_ >= 2 && n_ >= 1, path, ": num_classes and n_calibration are out of range");
+  threshold_ = o.number("threshold");
+}
+
+void SplitConformal::save(const std::string& path) const {
+  BULWARK_CHECK_AS(NotFittedError, fitted(), repr(), ".save: call fit() first");
+  json::Object o;
+  write_header(o, kFormat, kind());
+  write(o);
+  o.write_file(path);
+}
+
+std::shared_ptr<SplitConformal> SplitConformal::load(const std::string& path) {
+  const json::Object o = json::Object::read_file(path);
+  std::unique_ptr<SplitConformal> out = Kinds::make(read_header(o, path, kFormat), path);
+  out->read(o, path);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 
 namespace bulwark {
 
@@ -124,6 +125,8 @@ void Classifier::check_logits_out(const at::Tensor& x, const at::Tensor& z, cons
   }
   BULWARK_CHECK_SHAPE(k >= 2, where, ": the model must return K >= 2 logits per sample, got ", k,
                       " (for a binary model return two logits, e.g. [0, z])");
+  // A NaN logit must never read as a misclassification (an attack "success") or as robust.
+  check_finite(z, where, "the model's logits");
 }
 
 at::Tensor Classifier::logits(const at::Tensor& x) { return checked_forward(x, "Classifier.logits"); }
@@ -152,6 +155,8 @@ LogitsAndGrad Classifier::logits_and_grad(const at::Tensor& x, const LossFn& los
   backward_calls_ += 1;
   backward_samples_ += n;
   at::Tensor g = grads[0].defined() ? grads[0] : at::zeros_like(x);
+  // A NaN gradient would make every step a no-op and the sample "robust": an error instead.
+  check_finite(g, where, "the gradient of the loss w.r.t. x");
   return {z.detach(), loss.detach(), g};
 }
 
@@ -181,6 +186,7 @@ LogitsAndJacobian Classifier::logits_and_jacobian(const at::Tensor& x, const at:
     auto g = torch::autograd::grad({picked.select(1, j).sum()}, {xg}, {}, /*retain_graph=*/j + 1 < c,
                                    /*create_graph=*/false, /*allow_unused=*/true);
     rows.push_back(g[0].defined() ? g[0] : at::zeros_like(x));
+    check_finite(rows.back(), where, "the gradients of the logits w.r.t. x");
   }
   backward_calls_ += c;
   backward_samples_ += n * c;

@@ -1,9 +1,8 @@
 #include <bulwark/core/json.h>
 
-#include <cctype>
+#include <nlohmann/json.hpp>
+
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -14,121 +13,50 @@ namespace bulwark::json {
 
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
+// The convention's one place: a non-finite double becomes its string.
+void name_non_finite(Document& j) {
+  if (j.is_number_float()) {
+    const double v = j.get<double>();
+    if (std::isnan(v)) j = "nan";
+    else if (std::isinf(v)) j = v > 0 ? "inf" : "-inf";
+  } else if (j.is_structured()) {
+    for (auto& item : j) name_non_finite(item);
   }
-  return out + "\"";
 }
 
-std::string number_text(double v) {
-  if (std::isnan(v)) return "\"nan\"";
-  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+bool non_finite_name(const Document& j, double& out) {
+  if (!j.is_string()) return false;
+  const auto& s = j.get_ref<const std::string&>();
+  if (s == "nan") out = NAN;
+  else if (s == "inf") out = INFINITY;
+  else if (s == "-inf") out = -INFINITY;
+  else return false;
+  return true;
 }
-
-// A recursive-descent reader for the subset dump() writes.
-class Reader {
- public:
-  Reader(const std::string& text, const std::string& where) : s_(text), where_(where) {}
-
-  void fail(const std::string& what) const {
-    throw FormatError(detail::str(where_, ": not a bulwark JSON file: ", what, " at byte ", i_));
-  }
-  void skip() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  bool eat(char c) {
-    skip();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!eat(c)) fail(std::string("expected '") + c + "'");
-  }
-  std::string str() {
-    expect('"');
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      char c = s_[i_++];
-      if (c == '\\') {
-        if (i_ >= s_.size()) fail("unfinished escape");
-        const char e = s_[i_++];
-        c = e == 'n' ? '\n' : e;
-      }
-      out += c;
-    }
-    if (i_ >= s_.size()) fail("unterminated string");
-    ++i_;
-    return out;
-  }
-  double num() {
-    skip();
-    if (i_ < s_.size() && s_[i_] == '"') {
-      const std::string t = str();
-      if (t == "inf") return INFINITY;
-      if (t == "-inf") return -INFINITY;
-      if (t == "nan") return NAN;
-      fail("expected a number, got \"" + t + "\"");
-    }
-    const char* begin = s_.c_str() + i_;
-    char* end = nullptr;
-    const double v = std::strtod(begin, &end);
-    if (end == begin) fail("expected a number");
-    i_ += static_cast<size_t>(end - begin);
-    return v;
-  }
-  Value value() {
-    skip();
-    if (i_ >= s_.size()) fail("unexpected end");
-    const char c = s_[i_];
-    if (c == '"') {
-      const size_t at = i_;
-      const std::string t = str();
-      if (t == "inf" || t == "-inf" || t == "nan") {
-        i_ = at;
-        return num();
-      }
-      return t;
-    }
-    if (c == '[') {
-      ++i_;
-      std::vector<double> v;
-      if (eat(']')) return v;
-      do v.push_back(num());
-      while (eat(','));
-      expect(']');
-      return v;
-    }
-    if (s_.compare(i_, 4, "true") == 0) return i_ += 4, Value(true);
-    if (s_.compare(i_, 5, "false") == 0) return i_ += 5, Value(false);
-    return num();
-  }
-  void end() {
-    skip();
-    if (i_ != s_.size()) fail("trailing text");
-  }
-
- private:
-  const std::string& s_;
-  std::string where_;
-  size_t i_ = 0;
-};
 
 }  // namespace
+
+std::string dump(const Document& doc, int indent) {
+  Document named = doc;
+  name_non_finite(named);
+  // Invalid UTF-8 in a string (an e-mail excerpt cut by bytes, say) is replaced, never fatal.
+  return named.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Document parse(const std::string& text, const std::string& where) {
+  try {
+    return Document::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FormatError(detail::str(where, ": not a JSON file: ", e.what()));
+  }
+}
+
+double number(const Document& value, const std::string& where) {
+  double v = 0;
+  if (value.is_number()) return value.get<double>();
+  if (non_finite_name(value, v)) return v;
+  throw FormatError(detail::str(where, " must be a number, got ", value.dump()));
+}
 
 Object& Object::set(const std::string& key, Value value) {
   values_[key] = std::move(value);
@@ -136,43 +64,36 @@ Object& Object::set(const std::string& key, Value value) {
 }
 
 std::string Object::dump() const {
-  std::ostringstream out;
-  out << "{";
-  bool first = true;
+  Document doc = Document::object();
   for (const auto& [key, value] : values_) {
-    out << (first ? "\n  " : ",\n  ") << quote(key) << ": ";
-    first = false;
-    if (const auto* d = std::get_if<double>(&value)) {
-      out << number_text(*d);
-    } else if (const auto* s = std::get_if<std::string>(&value)) {
-      out << quote(*s);
-    } else if (const auto* b = std::get_if<bool>(&value)) {
-      out << (*b ? "true" : "false");
-    } else {
-      const auto& v = std::get<std::vector<double>>(value);
-      out << "[";
-      for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << number_text(v[i]);
-      out << "]";
-    }
+    std::visit([&, &key = key](const auto& v) { doc[key] = v; }, value);
   }
-  out << "\n}\n";
-  return out.str();
+  return json::dump(doc, 2);
 }
 
 Object Object::parse(const std::string& text, const std::string& where) {
-  Reader r(text, where);
+  const Document doc = json::parse(text, where);
+  if (!doc.is_object()) throw FormatError(detail::str(where, ": expected a JSON object"));
   Object o;
   o.where_ = where;
-  r.expect('{');
-  if (!r.eat('}')) {
-    do {
-      const std::string key = r.str();
-      r.expect(':');
-      o.values_[key] = r.value();
-    } while (r.eat(','));
-    r.expect('}');
+  for (const auto& [key, value] : doc.items()) {
+    const std::string field = detail::str(where, ": field '", key, "'");
+    double v = 0;
+    if (value.is_number() || non_finite_name(value, v)) {
+      o.values_[key] = json::number(value, field);
+    } else if (value.is_string()) {
+      o.values_[key] = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      o.values_[key] = value.get<bool>();
+    } else if (value.is_array()) {
+      std::vector<double> numbers;
+      numbers.reserve(value.size());
+      for (const auto& item : value) numbers.push_back(json::number(item, field + " (an array of numbers)"));
+      o.values_[key] = std::move(numbers);
+    } else {
+      throw FormatError(detail::str(field, " must be a number, string, boolean or array of numbers"));
+    }
   }
-  r.end();
   return o;
 }
 

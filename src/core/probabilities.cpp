@@ -1,6 +1,8 @@
 #include <bulwark/core/probabilities.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include <ATen/ATen.h>
 
@@ -8,13 +10,29 @@
 
 namespace bulwark {
 
+void check_finite(const at::Tensor& t, const char* where, const char* arg) {
+  at::NoGradGuard no_grad;
+  if (t.numel() == 0) return;
+  // min and max propagate NaN and show +-inf: one reduction, no temporary, when all is well.
+  const auto [lo, hi] = at::aminmax(t.detach());
+  if (std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>())) return;
+  const at::Tensor bad_value = ~at::isfinite(t.detach());
+  const at::Tensor bad = (t.dim() > 1 ? bad_value.flatten(1).any(1) : bad_value).nonzero().flatten().cpu();
+  std::string first;
+  for (int64_t i = 0; i < std::min<int64_t>(bad.numel(), 5); ++i) {
+    first += (i ? ", " : "") + std::to_string(bad[i].item<int64_t>());
+  }
+  throw NonFiniteError(detail::str(where, ": ", arg, " contain NaN or +-inf in ", bad.numel(), " of ",
+                                   t.dim() > 0 ? t.size(0) : 1, " samples (first: ", first,
+                                   bad.numel() > 5 ? ", ..." : "", ")"));
+}
+
 void check_probability_rows(const at::Tensor& probs, const char* where, const char* arg,
                             const char* hint) {
   at::NoGradGuard no_grad;
   const auto [lo_t, hi_t] = at::aminmax(probs.detach());
   const double lo = lo_t.item<double>(), hi = hi_t.item<double>();
-  BULWARK_CHECK(std::isfinite(lo) && std::isfinite(hi), where, ": ", arg,
-                " contains NaN or +-inf");
+  if (!std::isfinite(lo) || !std::isfinite(hi)) check_finite(probs, where, arg);  // throws, naming the samples
   BULWARK_CHECK(lo >= 0 && hi <= 1 + 1e-6, where, ": ", arg,
                 " must lie in [0, 1] as probabilities, got values in [", lo, ", ", hi, "]; ", hint);
   const double off = (probs.detach().to(at::kDouble).sum(1) - 1).abs().max().item<double>();

@@ -26,11 +26,7 @@ void check(const at::Tensor& scores, const at::Tensor& labels, bool logits, cons
     check_probability_rows(scores, where, "scores", "pass logits=True for logits");
     return;
   }
-  // One min/max pass (no N x K temporary): it propagates NaN and shows +-inf.
-  at::NoGradGuard no_grad;
-  const auto [lo, hi] = at::aminmax(scores.detach());
-  BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where,
-                ": scores contain NaN or +-inf");
+  check_finite(scores, where, "scores");
 }
 
 // Binary problems: scores (N,) are P(y = 1) (or its logit), labels 0/1. Returns P(y = 1), float64.
@@ -43,7 +39,7 @@ at::Tensor binary_probabilities(const at::Tensor& scores, const at::Tensor& labe
   at::NoGradGuard no_grad;
   const auto [lo, hi] = at::aminmax(scores.detach());
   const double l = lo.item<double>(), h = hi.item<double>();
-  BULWARK_CHECK(std::isfinite(l) && std::isfinite(h), where, ": scores contain NaN or +-inf");
+  if (!std::isfinite(l) || !std::isfinite(h)) check_finite(scores, where, "scores");  // throws, naming the samples
   const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
   if (logits) return at::sigmoid(s);
   BULWARK_CHECK(l >= 0 && h <= 1, where, ": binary scores (N,) must be probabilities P(y = 1) in "

@@ -1,12 +1,11 @@
 #include <bulwark/ood/detector.h>
 
 #include <cmath>
-#include <functional>
-#include <map>
 
 #include <ATen/ATen.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/ood/gradnorm.h>
 #include <bulwark/ood/knn.h>
 #include <bulwark/ood/logit_detectors.h>
@@ -20,21 +19,8 @@ namespace bulwark::ood {
 namespace {
 constexpr const char* kFormat = "bulwark.ood_detector";
 
-const std::map<std::string, std::function<std::unique_ptr<Detector>()>>& registry() {
-  static const std::map<std::string, std::function<std::unique_ptr<Detector>()>> kinds = {
-      {"MSP", [] { return std::make_unique<MSP>(); }},
-      {"MaxLogit", [] { return std::make_unique<MaxLogit>(); }},
-      {"Energy", [] { return std::make_unique<Energy>(); }},
-      {"Entropy", [] { return std::make_unique<Entropy>(); }},
-      {"ODIN", [] { return std::make_unique<ODIN>(); }},
-      {"Mahalanobis", [] { return std::make_unique<Mahalanobis>(); }},
-      {"KNN", [] { return std::make_unique<KNN>(); }},
-      {"ViM", [] { return std::make_unique<ViM>(); }},
-      {"ReAct", [] { return std::make_unique<ReAct>(); }},
-      {"GradNorm", [] { return std::make_unique<GradNorm>(); }},
-  };
-  return kinds;
-}
+// Every kind a file may hold, default-constructed before read() fills it in.
+using Kinds = SavedKinds<Detector, MSP, MaxLogit, Energy, Entropy, ODIN, Mahalanobis, KNN, ViM, ReAct, GradNorm>;
 }  // namespace
 
 void Detector::save(const std::string& path) const {
@@ -47,10 +33,7 @@ void Detector::save(const std::string& path) const {
 
 std::unique_ptr<Detector> load_detector(const std::string& path) {
   const json::Object o = json::Object::read_file(path);
-  const std::string kind = read_header(o, path, kFormat);
-  const auto it = registry().find(kind);
-  if (it == registry().end()) throw FormatError(detail::str(path, ": unknown detector kind '", kind, "'"));
-  std::unique_ptr<Detector> d = it->second();
+  std::unique_ptr<Detector> d = Kinds::make(read_header(o, path, kFormat), path);
   d->read(o, path);
   return d;
 }
@@ -85,10 +68,7 @@ void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64
                       " must have shape (N, D) with N >= 1, got ", x.sizes());
   BULWARK_CHECK_SHAPE(dim <= 0 || x.size(1) == dim, where, ": ", arg, " have D = ", x.size(1),
                       " but the detector was fitted on D = ", dim);
-  at::NoGradGuard no_grad;
-  const auto [lo, hi] = at::aminmax(x.detach());
-  BULWARK_CHECK(std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>()), where, ": ", arg,
-                " contain NaN or +-inf");
+  check_finite(x, where, arg);
 }
 
 void check_logits(const at::Tensor& logits, const char* where) {

@@ -187,7 +187,7 @@ TEST_CASE("Every calibrator round-trips through its file", "[calibration]") {
                              "objective": 0, "iterations": 1})";
   CHECK_THROWS_WITH(calibration::load_calibrator(path), Catch::Contains("weight must hold 9"));
   std::ofstream(path) << R"({"format": "bulwark.calibrator", "version": 1, "kind": "Nope", "num_classes": 3})";
-  CHECK_THROWS_WITH(calibration::load_calibrator(path), Catch::Contains("unknown calibrator kind"));
+  CHECK_THROWS_WITH(calibration::load_calibrator(path), Catch::Contains("unknown kind"));
   // Unfitted: no file.
   CHECK_THROWS_AS(calibration::MatrixScaling().save(path), NotFittedError);
   CHECK_THROWS_AS(calibration::MatrixScaling().predict_proba(z), NotFittedError);

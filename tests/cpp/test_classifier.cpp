@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 
 #include <torch/torch.h>
 
@@ -123,6 +125,29 @@ TEST_CASE("the classifier rejects bad inputs and bad models with clear errors", 
   b.bounds = {1.0, 0.0};
   CHECK_THROWS_AS(ModuleClassifier(net, b), InvalidArgument);
   CHECK_THROWS_AS(model.num_classes(), NotFittedError);
+}
+
+TEST_CASE("non-finite logits raise NonFiniteError naming the samples, in every call", "[classifier]") {
+  auto holder = std::make_shared<torch::nn::Module>();
+  // Logits NaN (or inf) for the samples whose first pixel is above 0.5.
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double value : {std::nan(""), inf, -inf}) {
+    ModuleClassifier model(holder, [value](const at::Tensor& x) {
+      const at::Tensor z = x.flatten(1).narrow(1, 0, 3) * 2;
+      return at::where(x.flatten(1).narrow(1, 0, 1) > 0.5, at::full_like(z, value), z);
+    });
+    at::Tensor x = at::zeros({6, 1, 6, 6});
+    x[2][0][0][0] = 0.9;
+    x[5][0][0][0] = 0.7;
+    const auto ce = [](const at::Tensor& z) { return z.sum(1); };
+    for (const auto& call : std::vector<std::function<void()>>{
+             [&] { model.logits(x); }, [&] { model.predict(x); }, [&] { model.logits_and_grad(x, ce); },
+             [&] { model.logits_and_jacobian(x); }}) {
+      CHECK_THROWS_AS(call(), NonFiniteError);
+      CHECK_THROWS_WITH(call(), Catch::Contains("the model's logits contain NaN or +-inf in 2 of 6 samples (first: 2, 5)"));
+    }
+    CHECK_NOTHROW(model.logits(at::zeros({6, 1, 6, 6})));
+  }
 }
 
 TEST_CASE("TorchScriptClassifier: clear errors for missing and corrupt files", "[classifier]") {

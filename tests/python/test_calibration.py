@@ -81,7 +81,7 @@ def test_save_load(tmp_path, fashion_logits):
     assert bw.calibration.TemperatureScaling.load(tmp_path / "ts.json").temperature == ts.temperature
     (tmp_path / "bad.json").write_text('{"format": "bulwark.calibrator", "kind": "Isotonic", '
                                        '"version": 1, "num_classes": 3}')
-    with pytest.raises(ValueError, match="unknown calibrator kind 'Isotonic'"):
+    with pytest.raises(ValueError, match="unknown kind 'Isotonic'"):
         bw.calibration.TemperatureScaling.load(tmp_path / "bad.json")
 
 

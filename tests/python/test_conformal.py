@@ -116,7 +116,7 @@ def test_bad_input():
         bw.conformal.SplitConformal(alpha=0.2).fit(p * 0.9, y)
     bad = p.clone()
     bad[0, 0] = float("nan")
-    with pytest.raises(ValueError, match="contains NaN"):
+    with pytest.raises(ValueError, match="contain NaN"):
         bw.conformal.SplitConformal(alpha=0.2).fit(bad, y)
     with pytest.raises(ValueError, match="labels < num_classes = 4"):
         bw.conformal.SplitConformal(alpha=0.2).fit(p, y + 4)

@@ -150,6 +150,10 @@ def test_victims_black_box_torchscript_and_errors(spam, emails, tmp_path):
     wrong = bw.text.Victim(lambda ids: torch.zeros(ids.shape[0], 1), spam.vocabulary)
     with pytest.raises(ValueError, match=r"shape \(N, K\)"):
         bw.text.PWWS().run(wrong, texts[:1], labels[:1], progress=False)
+    nan = bw.text.Victim(lambda ids: torch.full((ids.shape[0], 2), float("nan")), spam.vocabulary)
+    for attack in (bw.text.PWWS(), bw.text.DeepWordBug()):  # a NaN is never a successful edit
+        with pytest.raises(bw.NonFiniteError, match="the model's logits contain NaN"):
+            attack.run(nan, texts[:2], labels[:2], progress=False)
     not_tensor = bw.text.Victim(lambda ids: [0.0], spam.vocabulary)
     with pytest.raises(TypeError, match="torch.Tensor"):
         bw.text.PWWS().run(not_tensor, texts[:1], labels[:1], progress=False)

@@ -38,15 +38,18 @@ LogisticFit logistic_regression(const at::Tensor& features, const at::Tensor& ta
 class PlattScaling : public Calibrator {
  public:
   explicit PlattScaling(bool smooth_targets = true) : smooth_targets_(smooth_targets) {}
-  PlattScaling& fit(const at::Tensor& scores, const at::Tensor& labels) override;
   at::Tensor transform(const at::Tensor& scores) const;  // calibrated logit a s + c
-  at::Tensor predict_proba(const at::Tensor& scores) const override;
   bool fitted() const override { return fitted_; }
   std::string kind() const override { return "PlattScaling"; }
   double a() const;
   double c() const;
   bool smooth_targets() const { return smooth_targets_; }
   static PlattScaling load(const std::string& path) { return load_as<PlattScaling>(path); }
+
+ protected:
+  Input input() const override { return Input::Binary; }
+  void fit_impl(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& scores) const override;  // sigmoid(transform)
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 
@@ -59,14 +62,17 @@ class PlattScaling : public Calibrator {
 class BetaCalibration : public Calibrator {
  public:
   BetaCalibration() = default;
-  BetaCalibration& fit(const at::Tensor& scores, const at::Tensor& labels) override;
   at::Tensor transform(const at::Tensor& scores) const;  // calibrated logit a ln s - b ln(1-s) + c
-  at::Tensor predict_proba(const at::Tensor& scores) const override;
   bool fitted() const override { return fitted_; }
   std::string kind() const override { return "BetaCalibration"; }
   // (a, b, c)
   std::vector<double> parameters() const;
   static BetaCalibration load(const std::string& path) { return load_as<BetaCalibration>(path); }
+
+ protected:
+  Input input() const override { return Input::Binary; }
+  void fit_impl(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& scores) const override;  // sigmoid(transform)
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 

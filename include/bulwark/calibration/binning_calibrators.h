@@ -27,14 +27,17 @@ std::pair<std::vector<double>, std::vector<double>> isotonic_fit(const at::Tenso
 class HistogramBinning : public Calibrator {
  public:
   explicit HistogramBinning(int64_t bins = 15, bool classwise = false, bool logits = false);
-  HistogramBinning& fit(const at::Tensor& scores, const at::Tensor& labels) override;
-  at::Tensor predict_proba(const at::Tensor& scores) const override;
   bool fitted() const override { return !values_.empty(); }
   std::string kind() const override { return "HistogramBinning"; }
   // (K or 1, bins) calibrated value per bin.
   at::Tensor bin_values() const;
   bool logits() const { return logits_; }
   static HistogramBinning load(const std::string& path) { return load_as<HistogramBinning>(path); }
+
+ protected:
+  Input input() const override { return logits_ ? Input::Logits : Input::Probabilities; }
+  void fit_impl(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& scores) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 
@@ -47,12 +50,15 @@ class HistogramBinning : public Calibrator {
 class IsotonicCalibration : public Calibrator {
  public:
   explicit IsotonicCalibration(bool logits = false);
-  IsotonicCalibration& fit(const at::Tensor& scores, const at::Tensor& labels) override;
-  at::Tensor predict_proba(const at::Tensor& scores) const override;
   bool fitted() const override { return !knots_.empty(); }
   std::string kind() const override { return "IsotonicCalibration"; }
   bool logits() const { return logits_; }
   static IsotonicCalibration load(const std::string& path) { return load_as<IsotonicCalibration>(path); }
+
+ protected:
+  Input input() const override { return logits_ ? Input::Logits : Input::Probabilities; }
+  void fit_impl(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& scores) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 

@@ -33,9 +33,7 @@ struct AffineFitOptions {
 
 class AffineCalibrator : public Calibrator {
  public:
-  AffineCalibrator& fit(const at::Tensor& scores, const at::Tensor& labels) override;
-  at::Tensor transform(const at::Tensor& scores) const;  // calibrated logits W x + b
-  at::Tensor predict_proba(const at::Tensor& scores) const override;
+  at::Tensor transform(const at::Tensor& scores) const;  // calibrated logits W x + b; predict_proba: their softmax
   bool fitted() const override { return bias_.defined(); }
 
   at::Tensor weight() const;  // (K,) for vector scaling, (K, K) otherwise; float64
@@ -46,17 +44,23 @@ class AffineCalibrator : public Calibrator {
   bool logits() const { return logits_; }          // Dirichlet: inputs are logits, not probabilities
   const AffineFitOptions& fit_options() const { return options_; }
 
+ protected:
+  Input input() const override { return log_prob_input_ && !logits_ ? Input::Probabilities : Input::Logits; }
+  void fit_impl(const at::Tensor& scores, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& scores) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 
- protected:
   struct Penalty {
     double identity = 0, offdiag = 0, bias = 0;
   };
   AffineCalibrator(bool diagonal, bool log_prob_input, bool logits, AffineFitOptions options);
   virtual Penalty penalty(int64_t k) const = 0;
-  // The fitted map's input: logits, or log-probabilities (from probabilities or logits).
-  at::Tensor features(const at::Tensor& scores, const at::Tensor& labels, const char* where) const;
+  // The fitted map's input from checked scores (float64, CPU): logits, or log-probabilities
+  // (from probabilities or logits).
+  at::Tensor features(const at::Tensor& scores) const;
+  // W x + b in float64.
+  at::Tensor affine(const at::Tensor& x) const;
 
   bool diagonal_, log_prob_input_, logits_;
   AffineFitOptions options_;
@@ -69,10 +73,10 @@ class AffineCalibrator : public Calibrator {
 class ScalingToIdentity : public AffineCalibrator {
  public:
   double reg() const { return reg_; }
-  void write(json::Object& o) const override;
-  void read(const json::Object& o, const std::string& path) override;
 
  protected:
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
   ScalingToIdentity(bool diagonal, double reg, AffineFitOptions options);
   Penalty penalty(int64_t) const override { return {reg_, 0, reg_}; }
 
@@ -105,10 +109,10 @@ class DirichletCalibration : public AffineCalibrator {
   static DirichletCalibration load(const std::string& path) { return load_as<DirichletCalibration>(path); }
   double reg_lambda() const { return lambda_; }
   double reg_mu() const { return mu_; }
-  void write(json::Object& o) const override;
-  void read(const json::Object& o, const std::string& path) override;
 
  protected:
+  void write(json::Object& o) const override;
+  void read(const json::Object& o, const std::string& path) override;
   Penalty penalty(int64_t k) const override {
     return {0, lambda_ / static_cast<double>(k * (k - 1)), mu_ / static_cast<double>(k)};
   }

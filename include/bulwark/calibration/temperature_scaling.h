@@ -28,10 +28,9 @@ class TemperatureScaling : public Calibrator {
  public:
   explicit TemperatureScaling(double tol = 1e-10, int64_t max_iter = 100);
 
-  // logits (N, K) finite float/double, labels (N,) int64 in [0, K). Returns *this.
-  TemperatureScaling& fit(const at::Tensor& logits, const at::Tensor& labels) override;
-  at::Tensor transform(const at::Tensor& logits) const;               // logits / T
-  at::Tensor predict_proba(const at::Tensor& logits) const override;  // softmax(logits / T)
+  // fit: logits (N, K) finite float/double, labels (N,) int64 in [0, K); predict_proba:
+  // softmax(logits / T).
+  at::Tensor transform(const at::Tensor& logits) const;  // logits / T
 
   bool fitted() const override { return temperature_ > 0; }
   std::string kind() const override { return "TemperatureScaling"; }
@@ -43,6 +42,11 @@ class TemperatureScaling : public Calibrator {
   std::string repr() const;
 
   static TemperatureScaling load(const std::string& path) { return load_as<TemperatureScaling>(path); }
+
+ protected:
+  Input input() const override { return Input::Logits; }
+  void fit_impl(const at::Tensor& logits, const at::Tensor& labels) override;
+  at::Tensor predict_proba_impl(const at::Tensor& logits) const override;
   void write(json::Object& o) const override;
   void read(const json::Object& o, const std::string& path) override;
 

@@ -16,17 +16,17 @@ class ClassConditionalConformal : public SplitConformal {
   explicit ClassConditionalConformal(ConformalOptions options = {});
 
   std::string repr() const override;
+  std::string kind() const override { return "ClassConditionalConformal"; }
 
   // (K,) double thresholds, +inf for the small classes.
   const at::Tensor& thresholds() const;
   const std::vector<int64_t>& small_classes() const { return small_; }
 
  protected:
-  const char* kind() const override { return "ClassConditionalConformal"; }
   void calibrate(const at::Tensor& label_scores, const at::Tensor& labels) override;
   at::Tensor set_thresholds() const override { return thresholds_; }
   void write(json::Object& o) const override;
-  void read(const json::Object& o) override;
+  void read(const json::Object& o, const std::string& path) override;
 
  private:
   at::Tensor thresholds_;

@@ -47,6 +47,7 @@ class SplitConformal {
   int64_t n_calibration() const { return n_; }
   const ConformalOptions& options() const { return options_; }
   virtual std::string repr() const;
+  virtual std::string kind() const { return "SplitConformal"; }
 
   // A small JSON file with the options and the fitted thresholds, readable without Python.
   void save(const std::string& path) const;
@@ -55,13 +56,15 @@ class SplitConformal {
   static std::shared_ptr<SplitConformal> load(const std::string& path);
 
  protected:
-  virtual const char* kind() const { return "SplitConformal"; }
   // From the calibration points' label scores (N,), set the threshold(s).
   virtual void calibrate(const at::Tensor& label_scores, const at::Tensor& labels);
   // The thresholds predict() compares with: (1,) or (K,) double.
   virtual at::Tensor set_thresholds() const;
+  // The fields after the common header (core/saved_object.h); read() names `path` in errors.
   virtual void write(json::Object& o) const;
-  virtual void read(const json::Object& o);
+  virtual void read(const json::Object& o, const std::string& path);
+  // Checks `options` (naming `owner`) and fills in the default seed.
+  static void check_options(ConformalOptions& options, const std::string& owner);
 
   // Probabilities from the caller's input, checked; `where` names the public call.
   at::Tensor probabilities(const at::Tensor& scores, const char* where) const;

@@ -41,6 +41,15 @@ class FormatError : public InvalidArgument {
   using InvalidArgument::InvalidArgument;
 };
 
+// A tensor holds NaN or +-inf where only finite numbers make sense: inputs, or a model's
+// logits (Python bulwark.NonFiniteError, a ValueError). The message names the samples. One rule
+// everywhere: a non-finite logit is an error, never an attack success, a robust sample, a
+// calibrated probability, a prediction set or an OOD score.
+class NonFiniteError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
 // An argument has the wrong type or a tensor the wrong dtype (Python TypeError).
 class TypeError : public Error {
  public:

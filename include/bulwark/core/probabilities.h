@@ -1,10 +1,16 @@
 #pragma once
-// The one check of "these rows are probabilities" that conformal prediction, calibrators and
-// calibration metrics share.
+// The checks of score tensors that the library shares: "these numbers are finite" (a model's
+// logits, scores, features) and "these rows are probabilities" (conformal prediction,
+// calibrators, calibration metrics).
 
 #include <ATen/core/Tensor.h>
 
 namespace bulwark {
+
+// Throws NonFiniteError unless every value of t is finite, naming `where`, `arg`, how many
+// samples (rows along dim 0) hold NaN or +-inf and the first of them. One min/max pass when
+// all is well.
+void check_finite(const at::Tensor& t, const char* where, const char* arg);
 
 // Throws unless probs (N, K) is free of NaN/Inf, lies in [0, 1] and every row sums to 1
 // within 1e-3. One min/max pass and one row-sum pass. `where` and `arg` name the call and the

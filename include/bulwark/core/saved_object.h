@@ -1,8 +1,13 @@
 #pragma once
-// The header every saved fitted object shares, and the typed load on top of a polymorphic one:
-//   {"format": "bulwark.<family>", "version": 1, "kind": "<class name>", ...}
-// A file of another format or version, or holding another kind, raises FormatError naming it.
+// What every saved fitted object shares (calibrators, conformal predictors, OOD detectors): a
+// small self-describing JSON file (core/json.h) that C++ reads without Python,
+//   {"format": "bulwark.<family>", "version": 1, "kind": "<class name>", ...fields},
+// the registry of kinds a family's files may hold, and the typed load on top of a polymorphic
+// one. A file of another format or version, an unknown kind, or a file holding another kind than
+// asked raises FormatError naming the file.
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,6 +19,24 @@ namespace bulwark {
 void write_header(json::Object& o, const std::string& format, const std::string& kind);
 // Checks format and version; returns the kind.
 std::string read_header(const json::Object& o, const std::string& path, const std::string& format);
+
+// The kinds a family's files may hold: a default-constructed object of each, by its kind().
+//   using Kinds = SavedKinds<Detector, MSP, MaxLogit, ...>;
+//   std::unique_ptr<Detector> d = Kinds::make(read_header(o, path, "bulwark.ood_detector"), path);
+template <typename Base, typename... Kinds>
+struct SavedKinds {
+  static std::unique_ptr<Base> make(const std::string& kind, const std::string& path) {
+    static const std::map<std::string, std::function<std::unique_ptr<Base>()>> kinds = {
+        {std::string(Kinds().kind()), [] { return std::unique_ptr<Base>(std::make_unique<Kinds>()); }}...};
+    const auto it = kinds.find(kind);
+    if (it == kinds.end()) {
+      std::string known;
+      for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k.first;
+      throw FormatError(detail::str(path, ": unknown kind '", kind, "' (this bulwark reads ", known, ")"));
+    }
+    return it->second();
+  }
+};
 
 // *loaded as a T, or FormatError "path: holds a <kind>, not a <T's kind>".
 template <typename T, typename Base>

@@ -1,0 +1,67 @@
+"""Saved objects written by earlier versions stay readable (docs/architecture.md, "JSON").
+
+tests/data/saved_v1/ holds calibrators, conformal predictors and OOD detectors saved by bulwark
+before its JSON moved to nlohmann-json (arrays on one line, numbers as %.17g, +inf thresholds as
+"inf"), with the inputs and the outputs that version computed (expected.pt). This version must
+load each file and compute the same outputs; a file it saves again must load to the same."""
+
+import json
+import math
+import os
+
+import pytest
+import torch
+
+import bulwark as bw
+from bulwark.report import number
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "saved_v1")
+E = torch.load(os.path.join(DATA, "expected.pt"))
+
+CALIBRATORS = {"temperature": "z_new", "dirichlet": "p_new", "histogram": "p_new", "isotonic": "p_new",
+               "platt": "s1_new", "beta": "s1_new"}
+
+
+def inputs(key):
+    return E["z_new"].softmax(1) if key == "p_new" else E[key]
+
+
+def resaved(obj, tmp_path, name, load):
+    obj.save(tmp_path / f"{name}.json")
+    return load(tmp_path / f"{name}.json")
+
+
+@pytest.mark.parametrize("name", sorted(CALIBRATORS))
+def test_calibrators(name, tmp_path):
+    cal = bw.calibration.load(os.path.join(DATA, f"{name}.json"))
+    x = inputs(CALIBRATORS[name])
+    torch.testing.assert_close(cal.predict_proba(x), E[name], rtol=0, atol=0)
+    again = resaved(cal, tmp_path, name, bw.calibration.load)
+    torch.testing.assert_close(again.predict_proba(x), E[name], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["split_aps", "mondrian_lac"])
+def test_conformal(name, tmp_path):
+    cp = bw.conformal.SplitConformal.load(os.path.join(DATA, f"{name}.json"))
+    p = E["z_new"].softmax(1)
+    assert torch.equal(torch.as_tensor(cp.predict(p)), E[name])
+    again = resaved(cp, tmp_path, name, bw.conformal.SplitConformal.load)
+    assert torch.equal(torch.as_tensor(again.predict(p)), E[name])
+
+
+def test_infinite_threshold_round_trips_as_a_string(tmp_path):
+    cp = bw.conformal.SplitConformal.load(os.path.join(DATA, "mondrian_lac.json"))
+    assert math.isinf(float(cp.thresholds[0]))
+    cp.save(tmp_path / "m.json")
+    saved = json.loads((tmp_path / "m.json").read_text())  # valid JSON: no bare Infinity
+    assert saved["thresholds"][0] == "inf"
+    assert number(saved["thresholds"][0]) == math.inf
+
+
+@pytest.mark.parametrize("name", ["knn", "mahalanobis", "energy"])
+def test_detectors(name, tmp_path):
+    det = bw.ood.load(os.path.join(DATA, f"{name}.json"))
+    x = E["z_new"].float() if name == "energy" else E["f_new"]
+    torch.testing.assert_close(det.score(x), E[name], rtol=0, atol=0)
+    again = resaved(det, tmp_path, name, bw.ood.load)
+    torch.testing.assert_close(again.score(x), E[name], rtol=0, atol=0)
