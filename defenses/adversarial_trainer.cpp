@@ -13,6 +13,7 @@
 
 #include <bulwark/attacks/pgd.h>
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/core/progress.h>
 #include <bulwark/core/random.h>
 #include <bulwark/models/checkpoint.h>
@@ -125,6 +126,7 @@ AdversarialTrainer::BatchResult AdversarialTrainer::train_batch(const at::Tensor
     case TrainingMethod::Free:
       break;
   }
+  check_finite(r.loss, "AdversarialTrainer.fit", "the training loss");  // before the step
   optimizer_.zero_grad();
   r.loss.backward();
   optimizer_.step();
@@ -149,7 +151,16 @@ EpochRecord AdversarialTrainer::train_epoch(data::BatchSource& train, data::Batc
       optimizer_.schedule(static_cast<double>(e) +
                           (batches > 0 ? static_cast<double>(b) / static_cast<double>(batches) : 0.0));
     }
-    const BatchResult r = train_batch(batch->inputs, batch->labels, derive_seed(seed, static_cast<uint64_t>(b)));
+    BatchResult r;
+    try {
+      r = train_batch(batch->inputs, batch->labels, derive_seed(seed, static_cast<uint64_t>(b)));
+    } catch (const NonFiniteError& err) {
+      // A diverged model: stop at once, its weights as after the last finite step (and the last
+      // checkpoint, which a caller writes per epoch, intact), rather than train on NaN.
+      throw NonFiniteError(detail::str(err.what(), " (epoch ", e + 1, ", batch ", b + 1,
+                                       "): training stopped before this step; the model diverged, try a "
+                                       "lower learning rate"));
+    }
     loss_sum += r.loss_sum;
     updates += r.updates;
     correct += r.correct;

@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/probabilities.h>
 #include <bulwark/ops/projection.h>
 
 namespace bulwark::defenses {
@@ -51,6 +52,7 @@ FreeReplays FreeAdversarialTraining::train_batch(const Forward& forward, const O
     BULWARK_CHECK_SHAPE(z.defined() && z.dim() == 2 && z.size(0) == n, where,
                         ": forward must return logits (N, K) for N = ", n);
     const at::Tensor loss = at::cross_entropy_loss(z, y);
+    check_finite(loss, where, "the training loss");  // before the step: the model stays as it was
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();

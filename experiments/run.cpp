@@ -56,6 +56,14 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "bulwark-run %s: '%s', seed %lld, %d threads, results in %s\n", version().c_str(),
                c.name.c_str(), static_cast<long long>(c.seed), at::get_num_threads(), cl.out.c_str());
   Experiment e(c, cl.out);
+  try {
+    // Before any stage (training takes minutes): an output path under a file, on a read-only or
+    // a full file system fails here, not after the work.
+    e.check_writable();
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "bulwark-run: %s; no stage was run\n", ex.what());
+    return 1;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   std::vector<double> stage_seconds;
@@ -76,8 +84,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "[%zu/%zu] %s (elapsed %s%s)\n", k + 1, stages.size(), name, clock(elapsed()).c_str(),
                  eta.c_str());
     const auto s0 = std::chrono::steady_clock::now();
+    double sec = 0;
     try {
       stages[k].second(e);
+      sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+      e.complete_stage(name, sec);  // writes every result file: a write failure fails the stage
     } catch (const std::exception& ex) {
       const char* what = ex.what();
       if (const auto* ce = dynamic_cast<const c10::Error*>(&ex)) what = ce->what_without_backtrace();
@@ -88,14 +99,17 @@ int main(int argc, char** argv) {
                           : ("the completed stages' results (" + done + ") are in " + cl.out).c_str());
       return 1;
     }
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     stage_seconds.push_back(sec);
-    e.complete_stage(name, sec);
     std::fprintf(stderr, "[%zu/%zu] %s done in %s (elapsed %s)\n", k + 1, stages.size(), name, clock(sec).c_str(),
                  clock(elapsed()).c_str());
   }
   e.timings()["total"] = elapsed();
-  e.write_files();
+  try {
+    e.write_files();
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "bulwark-run: %s\n", ex.what());
+    return 1;
+  }
   std::fprintf(stderr, "bulwark-run: done in %s; results in %s/results.json\n", clock(elapsed()).c_str(), cl.out.c_str());
   return 0;
 }

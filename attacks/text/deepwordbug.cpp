@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include <bulwark/core/error.h>
+#include <bulwark/text/characters.h>
 
 namespace bulwark::attacks::text {
 
@@ -31,38 +32,65 @@ DeepWordBug::DeepWordBug(DeepWordBugOptions options)
 
 std::vector<std::string> DeepWordBug::character_edits(const std::string& word,
                                                       const std::vector<std::string>& kinds) {
+  // On characters as a reader sees them (text/characters.h), never on bytes: an edit of "für"
+  // or of an emoji sequence stays valid UTF-8 and keeps accents on their letters.
+  const std::vector<std::string> w = bulwark::text::characters(word);
+  const size_t n = w.size();
+  // Letters a-z, and the word's own non-ASCII characters (so a word in another script is edited
+  // with letters of that script too).
+  std::vector<std::string> alphabet;
+  for (char c = 'a'; c <= 'z'; ++c) alphabet.emplace_back(1, c);
+  for (const std::string& c : w) {
+    if (static_cast<unsigned char>(c[0]) >= 0x80 && std::find(alphabet.begin(), alphabet.end(), c) == alphabet.end()) {
+      alphabet.push_back(c);
+    }
+  }
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += p;
+    return out;
+  };
   std::set<std::string> out;
-  const size_t n = word.size();
   auto has = [&](const char* k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
   if (has("swap")) {
     for (size_t i = 0; i + 1 < n; ++i) {
-      std::string w = word;
-      std::swap(w[i], w[i + 1]);
-      out.insert(w);
+      std::vector<std::string> e = w;
+      std::swap(e[i], e[i + 1]);
+      out.insert(join(e));
     }
   }
   if (has("substitute")) {
     for (size_t i = 0; i < n; ++i) {
-      for (char c = 'a'; c <= 'z'; ++c) {
-        std::string w = word;
-        w[i] = c;
-        out.insert(w);
+      for (const std::string& c : alphabet) {
+        std::vector<std::string> e = w;
+        e[i] = c;
+        out.insert(join(e));
       }
     }
   }
   if (has("delete") && n > 1) {
-    for (size_t i = 0; i < n; ++i) out.insert(word.substr(0, i) + word.substr(i + 1));
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<std::string> e = w;
+      e.erase(e.begin() + static_cast<std::ptrdiff_t>(i));
+      out.insert(join(e));
+    }
   }
   if (has("insert")) {
     for (size_t i = 0; i <= n; ++i) {
-      for (char c = 'a'; c <= 'z'; ++c) out.insert(word.substr(0, i) + c + word.substr(i));
+      for (const std::string& c : alphabet) {
+        std::vector<std::string> e = w;
+        e.insert(e.begin() + static_cast<std::ptrdiff_t>(i), c);
+        out.insert(join(e));
+      }
     }
   }
   out.erase(word);
   return {out.begin(), out.end()};
 }
 
-int64_t DeepWordBug::levenshtein(const std::string& a, const std::string& b) {
+int64_t DeepWordBug::levenshtein(const std::string& a_text, const std::string& b_text) {
+  const std::vector<std::string> a = bulwark::text::characters(a_text);
+  const std::vector<std::string> b = bulwark::text::characters(b_text);
   std::vector<int64_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int64_t>(j);
   for (size_t i = 1; i <= a.size(); ++i) {

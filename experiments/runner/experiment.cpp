@@ -133,6 +133,15 @@ void Experiment::complete_stage(const std::string& stage, double seconds) {
   write_files();
 }
 
+void Experiment::check_writable() const {
+  namespace fs = std::filesystem;
+  const fs::path probe = fs::path(out_dir_) / ".bulwark-run-write-test";
+  write_text_file(probe.string(), "bulwark-run checks that it can write here\n",
+                  ("cannot write results to '" + out_dir_ + "'").c_str());
+  std::error_code ignored;
+  fs::remove(probe, ignored);
+}
+
 void Experiment::write_files() const {
   namespace fs = std::filesystem;
   const fs::path dir(out_dir_);

@@ -67,6 +67,8 @@ class Experiment {
   // Marks `stage` completed and writes every result file.
   void complete_stage(const std::string& stage, double seconds);
   void write_files() const;
+  // FileError naming the output directory unless it exists (or can be made) and takes a file.
+  void check_writable() const;
 
  private:
   Config config_;

@@ -89,6 +89,7 @@
 #include <bulwark/data/ood_sets.h>
 #include <bulwark/data/spam_assassin.h>
 
+#include <bulwark/text/characters.h>
 #include <bulwark/text/encode.h>
 #include <bulwark/text/tokenizer.h>
 #include <bulwark/text/vocabulary.h>

@@ -94,6 +94,10 @@ class AdversarialTrainer:
             method=method, eps=eps, norm=norm, steps=steps, step_size=step_size, beta=beta, replays=replays,
             epochs=epochs, val_steps=val_steps, seed=seed))
         self.checkpoint = None if checkpoint is None else check_path(checkpoint, fn, "checkpoint")
+        if self.checkpoint is not None:
+            d = os.path.dirname(os.path.abspath(self.checkpoint))
+            if not os.path.isdir(d):  # a typo in the path is an error, not a new directory
+                raise _core.FileError(f"{fn}: the directory of checkpoint {self.checkpoint!r} does not exist")
         self.progress = check_bool(progress, fn, "progress")
         self._crafter = Classifier(_crafting_module(model), bounds=bounds,
                                    eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
@@ -209,8 +213,6 @@ class AdversarialTrainer:
             "trainer": {"method": self.method, "seed": self.seed, "history": self.history,
                         "free_delta": self._impl.free_delta},
         }
-        d = os.path.dirname(os.path.abspath(path))
-        os.makedirs(d, exist_ok=True)
         tmp = f"{path}.tmp.{os.getpid()}"
         torch.save(state, tmp)
         os.replace(tmp, path)

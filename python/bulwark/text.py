@@ -379,7 +379,12 @@ class DeepWordBug(_TextAttack):
 
 
 def character_edits(word, kinds=("swap", "substitute", "delete", "insert")):
-    """All single-character edits of ``word`` of the given kinds (DeepWordBug's transformer)."""
+    """All single-character edits of ``word`` of the given kinds (DeepWordBug's transformer).
+
+    Characters are what a reader sees, not bytes or code points: a letter with its combining
+    accents, an Arabic letter with its vowel signs, an emoji with its modifiers or zero-width-joined
+    sequence (an approximation of Unicode grapheme clusters, UAX #29). Substitutions and insertions
+    use the letters a-z and the word's own non-ASCII characters. Every edit is valid UTF-8."""
     return _text.character_edits(check_str(word, "character_edits", "word"), list(kinds))
 
 

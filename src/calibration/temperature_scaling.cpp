@@ -91,6 +91,10 @@ void TemperatureScaling::fit_impl(const at::Tensor& logits, const at::Tensor& la
   constexpr const char* where = "TemperatureScaling.fit";
   const at::Tensor z = logits.detach().to(at::kCPU).contiguous();
   const at::Tensor y = labels.to(at::kCPU).contiguous();
+  // Constant rows: softmax(z / T) is uniform for every T, the NLL is flat, nothing to fit.
+  BULWARK_CHECK((z.amax(1) - z.amin(1)).max().item<double>() > 0, where,
+                ": every row of logits is constant, so the NLL is the same for every temperature "
+                "(it is flat); there is no temperature to fit");
   // The bracket: f' < 0 at lo, >= 0 at hi. f'(0) = mean(mean_k z - z_y) < 0 unless the labels
   // score below average, where no finite T helps.
   double lo = 0, hi = 1;

@@ -79,6 +79,8 @@ TEST_CASE("Temperature scaling: bad input", "[calibration]") {
   // Perfectly separated: the NLL falls forever as T -> 0.
   const at::Tensor sep = at::one_hot(y, 3).to(at::kFloat) * 10;
   CHECK_THROWS_WITH(ts.fit(sep, y), Catch::Contains("separate the labels perfectly"));
+  // All-equal logits: the NLL is flat (issue 24, item 8), not "separated".
+  CHECK_THROWS_WITH(ts.fit(at::full({50, 3}, 1.5), y), Catch::Contains("the NLL is the same for every temperature"));
 }
 
 TEST_CASE("ECE, MCE, classwise ECE, NLL and Brier against direct loops", "[metrics]") {

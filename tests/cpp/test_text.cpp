@@ -13,6 +13,7 @@
 #include <bulwark/core/error.h>
 #include <bulwark/data/email.h>
 #include <bulwark/data/spam_assassin.h>
+#include <bulwark/text/characters.h>
 #include <bulwark/text/tokenizer.h>
 #include <bulwark/text/vocabulary.h>
 #include <bulwark/text/wordnet.h>
@@ -158,4 +159,21 @@ TEST_CASE("spam_assassin: counts, disjoint stratified split, seeded", "[data][sp
   o.split = "test";
   o.dir = "/nonexistent";
   CHECK_THROWS_WITH(data::spam_assassin(o), Catch::Contains("bootstrap"));
+}
+
+TEST_CASE("characters: clusters as a reader sees them, any bytes accepted", "[text]") {
+  using bulwark::text::characters;
+  CHECK(characters("fu\xCC\x88r") == std::vector<std::string>{"f", "u\xCC\x88", "r"});  // u + combining diaeresis
+  CHECK(characters("f\xC3\xBCr") == std::vector<std::string>{"f", "\xC3\xBC", "r"});     // precomposed ü
+  // thumbs up + skin tone, then a ZWJ sequence (man ZWJ woman)
+  CHECK(characters("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBDx").size() == 2);
+  CHECK(characters("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9!").size() == 2);
+  // Latin-1 bytes (not UTF-8) are characters of their own; joined, the clusters give the input back.
+  const std::string latin1 = "caf\xE9 \xFF\xC3";
+  const auto c = characters(latin1);
+  CHECK(c.size() == 7);
+  std::string joined;
+  for (const auto& s : c) joined += s;
+  CHECK(joined == latin1);
+  CHECK(characters("").empty());
 }

@@ -162,3 +162,50 @@ def test_bad_arguments_are_named():
         t.fit([(torch.zeros(2, 1, 6, 6), torch.zeros(2))])
     with pytest.raises(ValueError, match="outside|bounds|box"):
         t.fit([(torch.full((2, 1, 6, 6), 2.0), torch.zeros(2, dtype=torch.long))])
+
+
+class Diverges(torch.nn.Module):
+    """SmallNet whose logits turn NaN from the `bad_call`-th forward on (a diverged model)."""
+
+    def __init__(self, bad_call):
+        super().__init__()
+        torch.manual_seed(5)
+        self.net = SmallNet(dropout=0.0)
+        self.calls, self.bad_call = 0, bad_call
+
+    def forward(self, x):
+        self.calls += 1
+        z = self.net(x)
+        return z * math.nan if self.calls >= self.bad_call else z
+
+
+@pytest.mark.parametrize("method", ["standard", "fast", "free", "pgd"])
+def test_a_non_finite_loss_stops_training_naming_the_epoch_and_batch(method, tmp_path):
+    def trainer(net, epochs, checkpoint=None):
+        opt = torch.optim.SGD(net.parameters(), lr=0.05)
+        return bw.defenses.AdversarialTrainer(net, opt, method=method, eps=0.1, steps=3, replays=2, epochs=epochs,
+                                              seed=7, checkpoint=checkpoint, progress=False)
+
+    counting = Diverges(bad_call=math.inf)
+    trainer(counting, 1).fit(loaders()[0])
+    per_batch = counting.calls // 4  # 4 batches per epoch, the same forward calls in each
+    net = Diverges(bad_call=5 * per_batch + 1)  # the first call of batch 6 = epoch 2, batch 2
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    path = str(tmp_path / "run.pt")
+    t = bw.defenses.AdversarialTrainer(net, opt, method=method, eps=0.1, steps=3, replays=2, epochs=3, seed=7,
+                                       checkpoint=path, progress=False)
+    train, _ = loaders()
+    with pytest.raises(bw.NonFiniteError, match=r"epoch 2, batch 2\): training stopped before this step"):
+        t.fit(train)
+    assert all(torch.isfinite(p).all() for p in net.parameters())  # no NaN step was taken
+    assert t.epoch == 1 and len(t.history) == 1
+    assert len(torch.load(path)["trainer"]["history"]) == 1  # the last good checkpoint: epoch 1
+
+
+def test_a_checkpoint_in_a_missing_directory_is_an_error_not_a_new_directory(tmp_path):
+    net = SmallNet()
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    missing = tmp_path / "no" / "such" / "dir" / "c.pt"
+    with pytest.raises(bw.FileError, match="does not exist"):
+        bw.defenses.AdversarialTrainer(net, opt, checkpoint=str(missing), progress=False)
+    assert not (tmp_path / "no").exists()

@@ -180,3 +180,17 @@ def test_report_errors(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bulwark.report", str(tmp_path / "missing")], capture_output=True,
                        text=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "python")))
     assert r.returncode == 2 and "no results.json" in r.stderr
+
+
+def test_an_unwritable_output_fails_before_any_stage(env, tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a directory")
+    r = run(env, "--config", SMOKE, "--out", a_file / "out")
+    assert r.returncode == 1, r.stderr
+    assert "cannot write results to" in r.stderr and "no stage was run" in r.stderr
+    assert "[1/" not in r.stderr  # nothing was trained
+    if os.geteuid() != 0:  # root writes into read-only directories
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        r = run(env, "--config", SMOKE, "--out", ro)
+        assert r.returncode == 1 and "no stage was run" in r.stderr

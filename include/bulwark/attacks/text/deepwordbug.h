@@ -20,8 +20,10 @@ struct DeepWordBugOptions : TextAttackOptions {
   // "combined" (head + lambda * tail).
   std::string scoring = "combined";
   double lambda = 1.0;
-  // Character edits tried on a word: any of "swap" (two adjacent letters), "substitute" (a
-  // letter by another), "delete" (a letter), "insert" (a letter).
+  // Character edits tried on a word: any of "swap" (two adjacent characters), "substitute" (a
+  // character by a letter), "delete" (a character), "insert" (a letter). Characters are what a
+  // reader sees (text/characters.h: a letter with its accents, an emoji sequence); the letters
+  // are a-z and the word's own non-ASCII characters.
   std::vector<std::string> edits = {"swap", "substitute", "delete", "insert"};
   int64_t max_edit_distance = 30;  // total Levenshtein distance over the whole text
 };
@@ -40,6 +42,7 @@ class DeepWordBug : public TextAttack {
   // The single-character edits of `word` of the given kinds, without duplicates or `word`.
   static std::vector<std::string> character_edits(const std::string& word,
                                                   const std::vector<std::string>& kinds);
+  // The edit distance in characters (as above), not bytes.
   static int64_t levenshtein(const std::string& a, const std::string& b);
 
  protected:
