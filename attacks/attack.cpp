@@ -72,7 +72,8 @@ void check_eps(double eps, const char* who) {
   BULWARK_CHECK(std::isfinite(eps) && eps >= 0, who, ": eps must be finite and >= 0, got ", eps);
 }
 void check_positive(int64_t value, const char* who, const char* arg) {
-  BULWARK_CHECK(value >= 1, who, ": ", arg, " must be >= 1, got ", value);
+  BULWARK_CHECK(value >= 1 && value <= kMaxCount, who, ": ", arg, " must be in [1, ", kMaxCount, "], got ", value,
+                value > kMaxCount ? " (more can only be a mistake: it would run for days)" : "");
 }
 void check_norm(ops::Norm norm, const char* who, bool allow_l1) {
   BULWARK_CHECK(allow_l1 || norm != ops::Norm::L1, who,

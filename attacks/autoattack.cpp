@@ -20,6 +20,8 @@ AutoAttack::AutoAttack(AutoAttackOptions options) : AttackWithOptions(std::move(
   impl::check_positive(o.steps, "AutoAttack", "steps");
   impl::check_positive(o.eot_samples, "AutoAttack", "eot_samples");
   impl::check_positive(o.batch_size, "AutoAttack", "batch_size");
+  BULWARK_CHECK(o.square_queries <= impl::kMaxCount, "AutoAttack: square_queries must be <= ", impl::kMaxCount,
+                ", got ", o.square_queries);
   BULWARK_CHECK(o.square_queries >= 2, "AutoAttack: square_queries must be >= 2, got ",
                 o.square_queries);
   BULWARK_CHECK(o.version == "standard" || o.version == "plus" || o.version == "rand",

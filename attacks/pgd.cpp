@@ -15,8 +15,8 @@ namespace bulwark::attacks {
 PGD::PGD(PGDOptions options) : AttackWithOptions(options) {
   BULWARK_CHECK(std::isfinite(options_.eps) && options_.eps >= 0,
                 "PGD: eps must be finite and >= 0, got ", options_.eps);
-  BULWARK_CHECK(options_.steps >= 1, "PGD: steps must be >= 1, got ", options_.steps);
-  BULWARK_CHECK(options_.restarts >= 1, "PGD: restarts must be >= 1, got ", options_.restarts);
+  impl::check_positive(options_.steps, "PGD", "steps");
+  impl::check_positive(options_.restarts, "PGD", "restarts");
   if (options_.step_size) {
     BULWARK_CHECK(std::isfinite(*options_.step_size) && *options_.step_size > 0,
                   "PGD: step_size must be finite and > 0, got ", *options_.step_size);

@@ -86,6 +86,7 @@ Square::Square(SquareOptions options) : AttackWithOptions(options) {
   const auto& o = options_;
   impl::check_eps(o.eps, "Square");
   impl::check_norm(o.norm, "Square", /*allow_l1=*/false);
+  BULWARK_CHECK(o.queries <= impl::kMaxCount, "Square: queries must be <= ", impl::kMaxCount, ", got ", o.queries);
   BULWARK_CHECK(o.queries >= 2, "Square: queries must be >= 2 (the clean check and the start), got ",
                 o.queries);
   BULWARK_CHECK(o.p_init > 0 && o.p_init <= 1, "Square: p_init must be in (0, 1], got ", o.p_init);

@@ -75,7 +75,7 @@ AdversarialLoss trades_loss(Classifier& crafter, const Forward& forward, const a
   constexpr const char* where = "trades_loss";
   check_batch(crafter, x, y, where);
   BULWARK_CHECK(std::isfinite(o.eps) && o.eps > 0, where, ": eps must be > 0, got ", o.eps);
-  BULWARK_CHECK(o.steps >= 1, where, ": steps must be >= 1, got ", o.steps);
+  attacks::impl::check_positive(o.steps, where, "steps");
   BULWARK_CHECK(std::isfinite(o.beta) && o.beta >= 0, where, ": beta must be >= 0, got ", o.beta);
   const double step = o.step_size.value_or(o.eps / 4);
   BULWARK_CHECK(std::isfinite(step) && step > 0, where, ": step_size must be > 0, got ", step);

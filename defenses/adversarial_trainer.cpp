@@ -68,13 +68,13 @@ AdversarialTrainer::AdversarialTrainer(Classifier& crafter, Forward forward, Opt
                      ": optimizer.zero_grad and optimizer.step are required");
   const auto& o = options_;
   BULWARK_CHECK(std::isfinite(o.eps) && o.eps > 0, where, ": eps must be > 0, got ", o.eps);
-  BULWARK_CHECK(o.steps >= 1, where, ": steps must be >= 1, got ", o.steps);
+  attacks::impl::check_positive(o.steps, where, "steps");
   BULWARK_CHECK(!o.step_size || (std::isfinite(*o.step_size) && *o.step_size > 0), where,
                 ": step_size must be > 0, got ", o.step_size.value_or(0));
   BULWARK_CHECK(std::isfinite(o.beta) && o.beta >= 0, where, ": beta must be >= 0, got ", o.beta);
-  BULWARK_CHECK(o.replays >= 1, where, ": replays must be >= 1, got ", o.replays);
-  BULWARK_CHECK(o.epochs >= 1, where, ": epochs must be >= 1, got ", o.epochs);
-  BULWARK_CHECK(o.val_steps >= 1, where, ": val_steps must be >= 1, got ", o.val_steps);
+  attacks::impl::check_positive(o.replays, where, "replays");
+  attacks::impl::check_positive(o.epochs, where, "epochs");
+  attacks::impl::check_positive(o.val_steps, where, "val_steps");
   const bool linf_only = o.method == TrainingMethod::Fast || o.method == TrainingMethod::Free ||
                          o.method == TrainingMethod::TRADES;
   BULWARK_CHECK(!linf_only || o.norm == ops::Norm::Linf, where, ": method '", to_string(o.method),

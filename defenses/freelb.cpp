@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <bulwark/attacks/attack.h>
 #include <bulwark/core/error.h>
 #include <bulwark/core/random.h>
 
@@ -22,7 +23,7 @@ AdversarialLoss freelb_loss(const Embed& embed, const ForwardEmbedded& forward_e
   BULWARK_CHECK_TYPE(y.defined() && !at::isFloatingType(y.scalar_type()), where, ": y must hold integer labels");
   BULWARK_CHECK_SHAPE(y.dim() == 1 && y.size(0) == ids.size(0), where, ": y must have shape (N,) = (", ids.size(0),
                       ",), got ", y.sizes());
-  BULWARK_CHECK(o.steps >= 1, where, ": steps must be >= 1, got ", o.steps);
+  attacks::impl::check_positive(o.steps, where, "steps");
   BULWARK_CHECK(std::isfinite(o.step_size) && o.step_size > 0, where, ": step_size must be > 0, got ", o.step_size);
   BULWARK_CHECK(std::isfinite(o.init_mag) && o.init_mag >= 0, where, ": init_mag must be >= 0, got ", o.init_mag);
   BULWARK_CHECK(std::isfinite(o.max_norm) && o.max_norm >= 0, where, ": max_norm must be >= 0, got ", o.max_norm);

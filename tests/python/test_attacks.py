@@ -277,16 +277,19 @@ def test_bad_options(name):
     with pytest.raises(ValueError, match=f"{'FAB' if name == 'FABT' else name}: norm must be"):
         cls(norm="l7")
     if name not in ("FGSM", "Square"):
-        with pytest.raises(ValueError, match=f"{name}: steps must be >= 1"):
+        with pytest.raises(ValueError, match=rf"{name}: steps must be in \[1, 1000000\], got 0"):
             cls(steps=0)
+        # More can only be a mistake (issue 24, item 6): refused, not run for ever.
+        with pytest.raises(bw.InvalidArgumentError, match=r"got 4611686018427387904 \(more can only be a mistake"):
+            cls(steps=2**62)
 
 
 def test_bad_options_of_the_minimal_norm_attacks():
-    with pytest.raises(ValueError, match="DeepFool: steps must be >= 1"):
+    with pytest.raises(ValueError, match=r"DeepFool: steps must be in \[1, 1000000\]"):
         bw.attacks.DeepFool(steps=0)
     with pytest.raises(ValueError, match="DeepFool: norm must be"):
         bw.attacks.DeepFool(norm="l0")
-    with pytest.raises(ValueError, match="CW: steps must be >= 1"):
+    with pytest.raises(ValueError, match=r"CW: steps must be in \[1, 1000000\]"):
         bw.attacks.CW(steps=0)
     with pytest.raises(ValueError, match="CW: c must be finite and > 0"):
         bw.attacks.CW(c=0)

@@ -35,8 +35,10 @@ def test_pgd_invariants(fashion, norm, eps):
 
 
 def test_pgd_arguments():
-    with pytest.raises(ValueError, match="steps must be >= 1"):
+    with pytest.raises(ValueError, match=r"steps must be in \[1, 1000000\]"):
         bw.attacks.PGD(steps=0)
+    with pytest.raises(ValueError, match="more can only be a mistake"):
+        bw.attacks.PGD(steps=2**62)
     with pytest.raises(TypeError, match="steps must be an integer"):
         bw.attacks.PGD(steps=2.5)
     with pytest.raises(ValueError, match="PGD: norm must be one of"):

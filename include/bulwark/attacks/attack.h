@@ -67,6 +67,10 @@ at::Tensor goal_reached(const at::Tensor& pred, const at::Tensor& y, bool target
 namespace impl {
 // Shared option checks; `who` names the attack in the message.
 void check_eps(double eps, const char* who);
+// Counts (steps, restarts, samples, targets, epochs, batch sizes): at least 1 and at most
+// kMaxCount, where a larger value can only be a typo (a million PGD steps of one batch take days
+// here) and would otherwise run for ever.
+constexpr int64_t kMaxCount = 1'000'000;
 void check_positive(int64_t value, const char* who, const char* arg);
 void check_norm(ops::Norm norm, const char* who, bool allow_l1);
 }  // namespace impl
