@@ -60,6 +60,13 @@ int main(int argc, char** argv) {
     // Before any stage (training takes minutes): an output path under a file, on a read-only or
     // a full file system fails here, not after the work.
     e.check_writable();
+    const std::vector<std::string> removed = e.remove_stale_outputs();
+    if (!removed.empty()) {
+      std::string list;
+      for (const auto& name : removed) list += (list.empty() ? "" : ", ") + name;
+      std::fprintf(stderr, "bulwark-run: %s held an earlier run's results; removed what this run will not "
+                   "write again: %s\n", cl.out.c_str(), list.c_str());
+    }
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "bulwark-run: %s; no stage was run\n", ex.what());
     return 1;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <ATen/ATen.h>
 
@@ -140,6 +142,36 @@ void Experiment::check_writable() const {
                   ("cannot write results to '" + out_dir_ + "'").c_str());
   std::error_code ignored;
   fs::remove(probe, ignored);
+}
+
+std::string table_name(const std::string& stage) { return stage == "text" ? "text_attacks" : stage; }
+
+std::vector<std::string> Experiment::remove_stale_outputs() const {
+  namespace fs = std::filesystem;
+  const fs::path dir(out_dir_);
+  std::vector<std::string> removed;
+  std::ifstream f(dir / "results.json", std::ios::binary);
+  if (!f) return removed;
+  std::ostringstream text;
+  text << f.rdbuf();
+  try {
+    if (json::parse(text.str(), "results.json").value("format", "") != "bulwark.experiment") return removed;
+  } catch (const std::exception&) {
+    return removed;  // not a results file of ours: leave the directory alone
+  }
+  std::vector<std::string> stale;
+  for (const Name& stage : stage_names().names) {
+    if (!config_.has_stage(stage.key)) stale.push_back(table_name(stage.key) + ".csv");
+  }
+  stale.push_back("report.md");
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".png") stale.push_back(entry.path().filename().string());
+  }
+  for (const std::string& name : stale) {
+    std::error_code ec;
+    if (fs::remove(dir / name, ec)) removed.push_back(name);
+  }
+  return removed;
 }
 
 void Experiment::write_files() const {

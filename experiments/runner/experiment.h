@@ -29,6 +29,9 @@ struct TrainedModel {
   std::shared_ptr<ModuleClassifier> classifier;
 };
 
+// The table (<name>.csv) a stage writes: the stage's name, "text_attacks" for "text".
+std::string table_name(const std::string& stage);
+
 // A table written as CSV: a header and rows of cells (numbers already formatted).
 struct Table {
   std::vector<std::string> header;
@@ -69,6 +72,11 @@ class Experiment {
   void write_files() const;
   // FileError naming the output directory unless it exists (or can be made) and takes a file.
   void check_writable() const;
+  // When the output directory holds an earlier bulwark-run's results: removes the files of it
+  // that this run will not write again — the tables of stages it does not run, the report and
+  // its figures (stale once the results change) — and returns their names. Nothing else is
+  // touched, and nothing at all in a directory without a bulwark-run results.json.
+  std::vector<std::string> remove_stale_outputs() const;
 
  private:
   Config config_;

@@ -94,7 +94,7 @@ void text_stage(Experiment& e) {
   Json& out = e.results()["text"];
   out["model"] = c.text_arch == "bag" ? "embedding bag" : "1D CNN";
   out["samples"] = static_cast<int64_t>(texts.size());
-  Table& table = e.new_table("text_attacks", {"attack", "success_rate", "accuracy_under_attack", "clean_accuracy",
+  Table& table = e.new_table(table_name("text"), {"attack", "success_rate", "accuracy_under_attack", "clean_accuracy",
                                  "mean_words_changed_percent", "mean_queries", "spam_to_ham_success",
                                  "ham_to_spam_success"});
   Progress bar("text", static_cast<int64_t>(c.text_attack_list.size() * texts.size()));

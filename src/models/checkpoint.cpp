@@ -4,11 +4,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <zlib.h>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
 #include <bulwark/core/error.h>
+#include <bulwark/core/files.h>
 #include <bulwark/core/paths.h>
 
 namespace bulwark::models {
@@ -48,6 +53,31 @@ void load_checkpoint(torch::nn::Module& module, const std::string& path) {
   }
 }
 
+namespace {
+// CRC-32 (zlib) of a file's bytes, as 8 hex digits: the cache's check against flipped bits (an
+// integrity check, not a security one).
+std::string file_crc32(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  BULWARK_CHECK_AS(FileError, f.good(), "load_or_train: cannot read '", path.string(), "'");
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::vector<char> buf(1 << 16);
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(f.gcount()));
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08lx", static_cast<unsigned long>(crc));
+  return hex;
+}
+
+std::string read_small_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+}  // namespace
+
 bool load_or_train(torch::nn::Module& module, const std::string& key,
                    const std::function<void()>& train, const std::string& dir) {
   BULWARK_CHECK(!key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
@@ -56,17 +86,28 @@ bool load_or_train(torch::nn::Module& module, const std::string& key,
                 "load_or_train: key must be a file name of letters, digits, '-', '_', '.', '=', "
                 "got '", key, "'");
   const fs::path path = fs::path(dir.empty() ? cache_dir() : dir) / "models" / (key + ".pt");
+  const fs::path digest = path.string() + ".crc32";
   if (fs::is_regular_file(path)) {
     try {
+      const std::string crc = file_crc32(path);
+      // A model cached before digests were kept gets one on its first sound load.
+      const bool had_digest = fs::is_regular_file(digest);
+      BULWARK_CHECK_AS(FormatError, !had_digest || read_small_file(digest) == crc, "load_or_train: '",
+                       path.string(), "' does not match its checksum (", digest.filename().string(),
+                       "): the file changed since it was written");
       load_checkpoint(module, path.string());
+      if (!had_digest) write_text_file(digest.string(), crc + "\n", "load_or_train");
       return true;
     } catch (const FormatError& e) {
       std::fprintf(stderr, "bulwark: ignoring a corrupt cached model, retraining: %s\n", e.what());
-      fs::remove(path);
+      std::error_code ec;
+      fs::remove(path, ec);
+      fs::remove(digest, ec);
     }
   }
   train();
   save_checkpoint(module, path.string());
+  write_text_file(digest.string(), file_crc32(path) + "\n", "load_or_train");
   return false;
 }
 

@@ -105,3 +105,41 @@ TEST_CASE("load_or_train trains once, then loads; a corrupt entry is retrained",
   CHECK_THROWS_AS(models::load_or_train(*c, "../escape", [] {}, dir.string()), InvalidArgument);
   fs::remove_all(dir);
 }
+
+TEST_CASE("the model cache keeps a checksum: a flipped bit in a weight is retrained, not loaded", "[models]") {
+  const fs::path dir = scratch("cache_crc");
+  models::FashionCNN a(3);
+  const float marker = 1234.5678f;  // a weight value to find in the file's bytes
+  auto train = [&] {
+    at::NoGradGuard no_grad;
+    a->fc2->bias.fill_(marker);
+  };
+  CHECK_FALSE(models::load_or_train(*a, "toy-crc", train, dir.string()));
+  const fs::path pt = dir / "models" / "toy-crc.pt";
+  REQUIRE(fs::is_regular_file(pt.string() + ".crc32"));
+  // Flip one bit inside the stored bias: the archive still loads, with a changed weight.
+  std::string bytes;
+  {
+    std::ifstream f(pt, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  const std::string pattern(reinterpret_cast<const char*>(&marker), sizeof marker);
+  const size_t at = bytes.find(pattern);
+  REQUIRE(at != std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+  std::ofstream(pt, std::ios::binary | std::ios::trunc) << bytes;
+  models::FashionCNN changed(4);
+  models::load_checkpoint(*changed, pt.string());  // loads: only the checksum can tell
+  CHECK_FALSE(same_weights(*a, *changed));
+  int trained = 0;
+  models::FashionCNN b(5);
+  CHECK_FALSE(models::load_or_train(*b, "toy-crc", [&] { ++trained; }, dir.string()));
+  CHECK(trained == 1);
+  // A cached model without a checksum (cached by an earlier version) loads and gets one.
+  fs::remove(pt.string() + ".crc32");
+  models::FashionCNN c(6);
+  CHECK(models::load_or_train(*c, "toy-crc", [&] { ++trained; }, dir.string()));
+  CHECK(trained == 1);
+  CHECK(fs::is_regular_file(pt.string() + ".crc32"));
+  fs::remove_all(dir);
+}

@@ -194,3 +194,26 @@ def test_an_unwritable_output_fails_before_any_stage(env, tmp_path):
         ro.mkdir(mode=0o555)
         r = run(env, "--config", SMOKE, "--out", ro)
         assert r.returncode == 1 and "no stage was run" in r.stderr
+
+
+def test_a_rerun_with_fewer_stages_leaves_no_stale_files(env, tmp_path):
+    out = tmp_path / "out"
+    first = run(env, "--config", SMOKE, "--out", out, "--experiment.stages", "train robustness")
+    assert first.returncode == 0, first.stderr
+    bulwark.report.write_report(out)
+    assert (out / "robustness.csv").exists() and (out / "report.md").exists()
+    assert list(out.glob("*.png"))
+    (out / "notes.txt").write_text("the user's own file")
+    second = run(env, "--config", SMOKE, "--out", out, "--experiment.stages", "train conformal")
+    assert second.returncode == 0, second.stderr
+    assert "held an earlier run's results" in second.stderr and "robustness.csv" in second.stderr
+    assert not (out / "robustness.csv").exists() and not (out / "report.md").exists()
+    assert not list(out.glob("*.png"))
+    assert (out / "conformal.csv").exists() and (out / "notes.txt").exists()
+    assert json.loads((out / "results.json").read_text())["stages"] == ["train", "conformal"]
+    # A directory that holds no bulwark-run results is left alone.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "robustness.csv").write_text("not ours")
+    third = run(env, "--config", SMOKE, "--out", other, "--experiment.stages", "train")
+    assert third.returncode == 0 and (other / "robustness.csv").read_text() == "not ours"

@@ -24,8 +24,10 @@ void load_checkpoint(torch::nn::Module& module, const std::string& path);
 
 // Loads `key` from the cache into `module` if it is there and sound; otherwise calls `train`
 // (which must fill `module`) and stores the result under <dir>/models/ (default dir:
-// bulwark::cache_dir()). A corrupt checkpoint is reported on stderr,
-// removed and retrained, never used. Returns true when the model came from the cache.
+// bulwark::cache_dir()) with its CRC-32 next to it (<key>.pt.crc32). A corrupt checkpoint — one
+// that does not load, or whose bytes no longer match the checksum (a flipped bit in a weight
+// loads fine otherwise) — is reported on stderr, removed and retrained, never used. Returns
+// true when the model came from the cache.
 // Keys are file names: letters, digits, '-', '_', '.' and '=' only.
 bool load_or_train(torch::nn::Module& module, const std::string& key,
                    const std::function<void()>& train, const std::string& dir = "");
