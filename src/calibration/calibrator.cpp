@@ -70,9 +70,7 @@ void Calibrator::save(const std::string& path) const {
 std::unique_ptr<Calibrator> load_calibrator(const std::string& path) {
   const json::Object o = json::Object::read_file(path);
   std::unique_ptr<Calibrator> c = Kinds::make(read_header(o, path, kFormat), path);
-  const double k = o.number("num_classes");
-  BULWARK_CHECK_AS(FormatError, std::isfinite(k) && k >= 2 && k == std::floor(k), path,
-                   ": num_classes must be an integer >= 2, got ", k);
+  const int64_t k = o.integer("num_classes", 2, int64_t{1} << 40);
   c->k_ = static_cast<int64_t>(k);
   c->read(o, path);
   return c;

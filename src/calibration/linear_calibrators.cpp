@@ -204,7 +204,7 @@ void AffineCalibrator::read(const json::Object& o, const std::string& path) {
   weight_ = diagonal_ ? at::tensor(w, opts) : at::tensor(w, opts).reshape({k_, k_});
   bias_ = at::tensor(b, opts);
   objective_ = o.number("objective");
-  iterations_ = static_cast<int64_t>(o.number("iterations"));
+  iterations_ = o.integer("iterations", 0, int64_t{1} << 40);
 }
 
 ScalingToIdentity::ScalingToIdentity(bool diagonal, double reg, AffineFitOptions options)

@@ -127,7 +127,7 @@ void SplitConformal::read(const json::Object& o, const std::string& path) {
   opts.score.kind = parse_score(o.string("score"), (path + ": score").c_str());
   opts.score.randomized = o.boolean("randomized");
   opts.score.lam = o.number("lam");
-  opts.score.k_reg = static_cast<int64_t>(o.number("k_reg"));
+  opts.score.k_reg = o.integer("k_reg", 0, int64_t{1} << 40);
   opts.alpha = o.number("alpha");
   opts.logits = o.string("input") == "logits";
   try {
@@ -141,9 +141,8 @@ void SplitConformal::read(const json::Object& o, const std::string& path) {
     throw FormatError(detail::str(path, ": ", e.what()));
   }
   options_ = opts;
-  k_ = static_cast<int64_t>(o.number("num_classes"));
-  n_ = static_cast<int64_t>(o.number("n_calibration"));
-  BULWARK_CHECK_AS(FormatError, k_ >= 2 && n_ >= 1, path, ": num_classes and n_calibration are out of range");
+  k_ = o.integer("num_classes", 2, int64_t{1} << 40);
+  n_ = o.integer("n_calibration", 1, int64_t{1} << 50);
   threshold_ = o.number("threshold");
 }
 

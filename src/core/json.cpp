@@ -109,6 +109,14 @@ double Object::number(const std::string& key) const {
   return *v;
 }
 
+int64_t Object::integer(const std::string& key, int64_t lo, int64_t hi) const {
+  const double v = number(key);
+  if (!(std::isfinite(v) && v == std::floor(v) && v >= static_cast<double>(lo) && v <= static_cast<double>(hi))) {
+    throw FormatError(detail::str(where_, ": field '", key, "' must be an integer in [", lo, ", ", hi, "], got ", v));
+  }
+  return static_cast<int64_t>(v);
+}
+
 const std::string& Object::string(const std::string& key) const {
   const auto* v = std::get_if<std::string>(&at(key));
   if (!v) throw FormatError(detail::str(where_, ": field '", key, "' must be a string"));

@@ -131,9 +131,7 @@ void KNN::write(json::Object& o) const {
 }
 
 void KNN::read(const json::Object& o, const std::string& path) {
-  const double k = o.number("k");
-  BULWARK_CHECK_AS(FormatError, k >= 1 && k == std::floor(k), path, ": k must be an integer >= 1");
-  k_ = static_cast<int64_t>(k);
+  k_ = o.integer("k", 1, int64_t{1} << 40);  // and at most the bank's size, below
   normalize_ = o.boolean("normalize");
   bank_ = decode_tensor(o.string("bank"), path);
   BULWARK_CHECK_AS(FormatError, bank_.dim() == 2 && at::isFloatingType(bank_.scalar_type()) && bank_.size(0) >= k_,

@@ -67,7 +67,7 @@ void ViM::write(json::Object& o) const {
 }
 
 void ViM::read(const json::Object& o, const std::string& path) {
-  principal_dim_ = static_cast<int64_t>(o.number("principal_dim"));
+  principal_dim_ = o.integer("principal_dim", 0, int64_t{1} << 40);  // and below the feature dimension
   alpha_ = o.number("alpha");
   weight_ = decode_tensor(o.string("weight"), path).to(at::kDouble);
   bias_ = decode_tensor(o.string("bias"), path).to(at::kDouble);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <torch/torch.h>
@@ -179,6 +180,26 @@ TEST_CASE("Every detector round-trips through its file; tensors through the code
   CHECK(ood::Energy::load(path).temperature() == 2.5);
   CHECK_THROWS_WITH(ood::KNN::load(path), Catch::Contains("holds a Energy, not a KNN"));
   CHECK_THROWS_AS(ood::KNN(3).save(path), NotFittedError);
+
+  // A received file is input: a KNN file whose k is 1e19 (beyond int64) is a FormatError, not a
+  // negative k and a crash in score() (issue 24, item 11).
+  ood::KNN knn(5);
+  knn.fit(f, y);
+  knn.save(path);
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = text.find("\"k\": 5");
+  REQUIRE(at != std::string::npos);
+  for (const char* k : {"1e19", "-3", "2.5", "1000000"}) {
+    std::string bad = text;
+    bad.replace(at, 7, std::string("\"k\": ") + k);
+    std::ofstream(path, std::ios::trunc) << bad;
+    INFO(k);
+    CHECK_THROWS_AS(ood::load_detector(path), FormatError);
+  }
 }
 
 TEST_CASE("Every detector checks its input once, in the family's public call", "[ood]") {

@@ -7,6 +7,7 @@
 //   * finite doubles are written in the shortest form that reads back to the same double.
 // Python reads the same convention with bulwark.report.load_json.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <variant>
@@ -42,6 +43,9 @@ class Object {
   bool has(const std::string& key) const { return values_.count(key) > 0; }
   // Throw FormatError naming `where` when the key is missing or of another type.
   double number(const std::string& key) const;
+  // A whole number in [lo, hi]: a file is input, and a count of 1e19 must not become a negative
+  // int64 (FormatError naming the file, the field and the range).
+  int64_t integer(const std::string& key, int64_t lo, int64_t hi) const;
   const std::string& string(const std::string& key) const;
   bool boolean(const std::string& key) const;
   std::vector<double> numbers(const std::string& key) const;
