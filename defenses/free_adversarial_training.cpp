@@ -19,7 +19,7 @@ FreeAdversarialTraining::FreeAdversarialTraining(double eps, int64_t replays, st
   BULWARK_CHECK(std::isfinite(step_size_) && step_size_ > 0, where, ": step_size must be > 0, got ", step_size_);
 }
 
-FreeReplays FreeAdversarialTraining::train_batch(const Forward& forward, const OptimizerHooks& optimizer,
+FreeReplays FreeAdversarialTraining::train_batch(const Forward& forward, const models::OptimizerHooks& optimizer,
                                                  const Bounds& box, const at::Tensor& x, const at::Tensor& y) {
   constexpr const char* where = "FreeAdversarialTraining.train_batch";
   BULWARK_CHECK_TYPE(static_cast<bool>(forward) && static_cast<bool>(optimizer.zero_grad) &&

@@ -89,13 +89,13 @@ int main(int argc, char** argv) {
       o.steps = steps;
       o.epochs = epochs;
       o.seed = seed;
-      defenses::AdversarialTrainer trainer(crafter, forward, defenses::optimizer_hooks(opt), o);
+      defenses::AdversarialTrainer trainer(crafter, forward, models::optimizer_hooks(opt), o);
       if (!checkpoint.empty() && std::filesystem::exists(checkpoint)) {
         defenses::load_checkpoint(checkpoint, *net, opt, trainer);
         std::printf("resumed from %s after epoch %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.epoch()));
       }
       data::TensorBatches train(train_set, batch_size), val(test_set, 500, false);
-      trainer.fit(train, &val, [&](const defenses::EpochRecord& r) {
+      trainer.fit(train, &val, [&](const models::EpochRecord& r) {
         std::printf("epoch %lld: loss %.4f, train acc %.4f, val clean %.4f, PGD-%lld %.4f (%.1f s)\n",
                     static_cast<long long>(r.epoch), r.train_loss, r.train_accuracy, r.clean_accuracy,
                     static_cast<long long>(o.val_steps), r.robust_accuracy, r.seconds);

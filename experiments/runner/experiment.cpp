@@ -144,6 +144,17 @@ void Experiment::check_writable() const {
   fs::remove(probe, ignored);
 }
 
+models::FashionCNNRecipe fashion_cnn_recipe(const Config& c, int64_t epochs) {
+  models::FashionCNNRecipe r;
+  r.training.epochs = epochs;
+  r.training.batch_size = c.batch_size;
+  r.training.lr = c.lr;
+  r.training.seed = static_cast<uint64_t>(c.seed);
+  r.train_samples = c.train_samples;
+  r.use_cache = c.cache;
+  return r;
+}
+
 std::string table_name(const std::string& stage) { return stage == "text" ? "text_attacks" : stage; }
 
 std::vector<std::string> Experiment::remove_stale_outputs() const {

@@ -17,6 +17,7 @@
 #include <bulwark/core/module_classifier.h>
 #include <bulwark/data/dataset.h>
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/reference.h>
 
 #include "config.h"
 #include "tensor_json.h"
@@ -28,6 +29,11 @@ struct TrainedModel {
   models::FashionCNN net{nullptr};
   std::shared_ptr<ModuleClassifier> classifier;
 };
+
+// The FashionCNN recipe of a run (data.train-samples, batch size, learning rate, seed, cache) with
+// `epochs`: the standard model is models::trained_fashion_cnn of it, and every model the run
+// trains is cached under models::cache_key(recipe, method).
+models::FashionCNNRecipe fashion_cnn_recipe(const Config& c, int64_t epochs);
 
 // The table (<name>.csv) a stage writes: the stage's name, "text_attacks" for "text".
 std::string table_name(const std::string& stage);

@@ -22,20 +22,15 @@ namespace bulwark::experiments {
 
 void smoothing_stage(Experiment& e) {
   const Config& c = e.config();
-  models::FashionCNN net(static_cast<uint64_t>(c.seed));
-  const std::string key = detail::str("fashion_cnn-run-gaussian-sigma", c.sigma, "-n", c.train_samples, "-e",
-                                      c.smoothing_epochs, "-b", c.batch_size, "-lr", c.lr, "-s", c.seed, "-v", version());
+  const models::FashionCNNRecipe recipe = fashion_cnn_recipe(c, c.smoothing_epochs);
+  models::FashionCNN net(recipe.training.seed);
+  const std::string key = models::cache_key(recipe, detail::str("gaussian-sigma", c.sigma));
   auto train = [&] {
-    at::Generator noise = make_generator(derive_seed(static_cast<uint64_t>(c.seed), 500));
-    models::TrainOptions o;
-    o.epochs = c.smoothing_epochs;
-    o.batch_size = c.batch_size;
-    o.lr = c.lr;
-    o.seed = static_cast<uint64_t>(c.seed);
+    at::Generator noise = make_generator(derive_seed(recipe.training.seed, 500));
     net->train();
     models::train(*net, [&](const at::Tensor& x) {
       return net->forward(defenses::gaussian_augmentation(x, c.sigma, noise));
-    }, e.train_set(), o);
+    }, e.train_set(), recipe.training);
   };
   const bool cached = c.cache ? models::load_or_train(*net, key, train) : (train(), false);
   net->eval();

@@ -49,7 +49,6 @@
 #include <bulwark/defenses/adversarial_trainer.h>
 #include <bulwark/defenses/free_adversarial_training.h>
 #include <bulwark/defenses/freelb.h>
-#include <bulwark/defenses/optimizer_hooks.h>
 #include <bulwark/defenses/randomized_smoothing.h>
 
 #include <bulwark/calibration/binary_calibrators.h>
@@ -97,6 +96,9 @@
 
 #include <bulwark/models/checkpoint.h>
 #include <bulwark/models/fashion_cnn.h>
+#include <bulwark/models/optimizer_hooks.h>
 #include <bulwark/models/reference.h>
 #include <bulwark/models/text_models.h>
 #include <bulwark/models/training.h>
+#include <bulwark/models/training_checkpoint.h>
+#include <bulwark/models/training_loop.h>

@@ -2,6 +2,7 @@
 optimizer and scheduler; the epoch runs in bulwark's C++ core, which calls your model,
 optimizer and loader back."""
 
+import json
 import math
 import os
 import warnings
@@ -13,7 +14,6 @@ from ._convert import as_labels, as_tensor, check_bool, check_path, check_str
 from ._options import make_options
 
 _FIELDS = ("epoch", "train_loss", "train_accuracy", "clean_accuracy", "robust_accuracy", "lr", "seconds")
-_FORMAT = "bulwark.AdversarialTrainer/1"
 
 
 def _crafting_module(model):
@@ -126,6 +126,11 @@ class AdversarialTrainer:
 
     @staticmethod
     def _source(loader, fn, name, reseed):
+        """The C++ batch source of ``loader``: a bw.data.Batches is one already; a DataLoader (any
+        iterable of (inputs, labels)) is called back per minibatch."""
+        from .data import Batches
+        if isinstance(loader, Batches):
+            return loader._impl
         try:
             batches = len(loader)
         except TypeError:
@@ -151,7 +156,7 @@ class AdversarialTrainer:
                 raise TypeError(f"{fn}: {name} inputs must be floating point, got {x.dtype}")
             return x, as_labels(batch[1], fn, f"{name} labels", device=x.device)
 
-        return begin, next_batch, batches
+        return _core.data.FunctionBatches(begin, next_batch, batches)
 
     def fit(self, train_loader, val_loader=None, resume=True):
         """Trains the remaining epochs; returns :attr:`history`. With ``resume=True`` and an
@@ -164,13 +169,13 @@ class AdversarialTrainer:
                           "give it its own (DataLoader(..., generator=torch.Generator())) so that a resumed run "
                           "equals the one that never stopped", stacklevel=2)
         train = self._source(train_loader, fn, "train_loader", reseed=True)
-        val = self._source(val_loader, fn, "val_loader", reseed=False) if val_loader is not None else (None, None, -1)
+        val = self._source(val_loader, fn, "val_loader", reseed=False) if val_loader is not None else None
         from ._progress import progress_callback
         with progress_callback(self.method, self.progress) as bar:
             self._bar = bar
             try:
                 while self._impl.epoch < self.epochs:
-                    rec = _record_dict(self._impl.train_epoch(*train, *val))
+                    rec = _record_dict(self._impl.train_epoch(train, val))
                     if self.checkpoint is not None:
                         self.save_checkpoint(self.checkpoint)
                     if self.progress:
@@ -203,57 +208,171 @@ class AdversarialTrainer:
     # -- checkpoints --------------------------------------------------------------------------
 
     def save_checkpoint(self, path):
-        """Writes model, optimizer, scheduler and trainer state to ``path`` (atomically)."""
-        path = check_path(path, "AdversarialTrainer.save_checkpoint")
-        state = {
-            "format": _FORMAT,
-            "model": self.model.state_dict() if hasattr(self.model, "state_dict") else None,
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "trainer": {"method": self.method, "seed": self.seed, "history": self.history,
-                        "free_delta": self._impl.free_delta},
-        }
-        tmp = f"{path}.tmp.{os.getpid()}"
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        """Writes model, optimizer, scheduler and trainer state to ``path`` (atomically), in
+        bulwark's training-checkpoint format: the file C++'s ``defenses::save_checkpoint`` writes,
+        so a run checkpointed here resumes in C++ (``defenses::load_checkpoint``) and vice versa,
+        for SGD, Adam and AdamW (any other torch.optim optimizer resumes from Python)."""
+        fn = "AdversarialTrainer.save_checkpoint"
+        c = _core.models.TrainingCheckpoint()
+        c.model = list(_model_state(self.model).items())
+        c.optimizer = _optimizer_state(self.optimizer, fn)
+        c.trainer = self._impl.state()
+        c.scheduler = "" if self.scheduler is None else _scheduler_json(self.scheduler.state_dict(), fn)
+        _core.models.write_training_checkpoint(check_path(path, fn), c)
 
     def load_checkpoint(self, path):
-        """Restores model, optimizer, scheduler and trainer state from ``path``."""
+        """Restores model, optimizer, scheduler and trainer state from ``path`` (written by this
+        class or by C++'s ``defenses::save_checkpoint``). A checkpoint of another method or seed,
+        or with more epochs done than ``epochs``, is a ``bw.FormatError``."""
         fn = "AdversarialTrainer.load_checkpoint"
-        path = check_path(path, fn)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{fn}: '{path}' is not a file")
-        try:
-            state = torch.load(path, map_location="cpu")
-        except Exception as e:
-            raise ValueError(f"{fn}: '{path}' is not a checkpoint ({e})") from None
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"{fn}: '{path}' is not an AdversarialTrainer checkpoint")
-        t = state["trainer"]
-        if t["method"] != self.method or t["seed"] != self.seed:
-            raise ValueError(f"{fn}: '{path}' was written by a '{t['method']}' run with seed {t['seed']}; this "
-                             f"trainer runs '{self.method}' with seed {self.seed}")
-        if len(t["history"]) > self.epochs:
-            raise ValueError(f"{fn}: '{path}' has {len(t['history'])} epochs done, more than epochs={self.epochs}")
-        if (state["scheduler"] is None) != (self.scheduler is None):
-            raise ValueError(f"{fn}: '{path}' and this trainer disagree on having a scheduler")
-        if state["model"] is not None:
-            self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        c = _core.models.read_training_checkpoint(check_path(path, fn))
+        if c.scheduler and self.scheduler is None:
+            raise _core.FormatError(f"{fn}: '{path}' holds a scheduler's state; this trainer has no scheduler")
+        if not c.scheduler and self.scheduler is not None:
+            raise _core.FormatError(f"{fn}: '{path}' holds no scheduler state; this trainer has a scheduler")
+        trainer = c.trainer
+        p = next(iter(self.model.parameters()), None) if hasattr(self.model, "parameters") else None
+        if trainer.free_delta is not None and p is not None:
+            trainer.free_delta = trainer.free_delta.to(p.device)
+        self._impl.restore(trainer)  # first: it checks the method, the seed and the epochs
+        if hasattr(self.model, "load_state_dict"):
+            try:
+                self.model.load_state_dict(dict(c.model))
+            except RuntimeError as e:
+                raise _core.FormatError(f"{fn}: '{path}' does not hold this model's weights: {e}") from None
+        _load_optimizer_state(self.optimizer, c.optimizer, fn, path)
         if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        records = []
-        for d in t["history"]:
-            r = _core.defenses.EpochRecord()
-            for k in _FIELDS:
-                setattr(r, k, d[k])
-            records.append(r)
-        self._impl.set_history(records)
-        delta = t["free_delta"]
-        if delta is not None and delta.numel() > 0:
-            p = next(iter(self.model.parameters()), None) if hasattr(self.model, "parameters") else None
-            self._impl.free_delta = delta.to(p.device) if p is not None else delta
+            self.scheduler.load_state_dict(_scheduler_from_json(c.scheduler))
 
     def __repr__(self):
         return (f"AdversarialTrainer(method={self.method!r}, epochs={self.epochs}, seed={self.seed}, "
                 f"epoch={self.epoch})")
+
+
+# -- the optimizer in the checkpoint format (bulwark/models/training_checkpoint.h) -------------
+
+def _model_state(model):
+    return model.state_dict() if hasattr(model, "state_dict") else {}
+
+
+def _plain(v):
+    """Settings as JSON holds them: tensors as numbers or lists, tuples as lists, non-finite
+    numbers as bulwark's "nan"/"inf"/"-inf" strings (C++ reads these)."""
+    if isinstance(v, torch.Tensor):
+        return _plain(v.tolist())
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def _to_json(value, fn, what):
+    try:
+        return json.dumps(_plain(value), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{fn}: {what} cannot be saved as JSON ({e})") from None
+
+
+# A scheduler's state_dict round-trips exactly: tuples, dicts with non-string keys (MultiStepLR's
+# milestones Counter) and non-finite floats are tagged; functions (LambdaLR's lambdas, OneCycleLR's
+# annealing function) are left out, as torch leaves them out, and stay as the constructor made them.
+def _tag(v):
+    if isinstance(v, torch.Tensor):
+        return {"__tensor__": v.tolist(), "dtype": str(v.dtype).replace("torch.", "")}
+    if isinstance(v, float) and not math.isfinite(v):
+        return {"__float__": repr(v)}
+    if isinstance(v, tuple):
+        return {"__tuple__": [_tag(x) for x in v]}
+    if isinstance(v, list):
+        return [_tag(x) for x in v]
+    if isinstance(v, dict):
+        items = [[_tag(k), _tag(x)] for k, x in v.items() if not callable(x)]
+        kind = "Counter" if type(v).__name__ == "Counter" else "dict"
+        if kind == "dict" and all(isinstance(k, str) for k in v):
+            return {"__dict__": {k: x for k, x in items}}
+        return {"__items__": items, "kind": kind}
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    raise TypeError(f"a {type(v).__name__}")
+
+
+def _untag(v):
+    if isinstance(v, list):
+        return [_untag(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if "__tensor__" in v:
+        return torch.tensor(v["__tensor__"], dtype=getattr(torch, v["dtype"]))
+    if "__float__" in v:
+        return float(v["__float__"])
+    if "__tuple__" in v:
+        return tuple(_untag(x) for x in v["__tuple__"])
+    if "__dict__" in v:
+        return {k: _untag(x) for k, x in v["__dict__"].items()}
+    items = {_untag(k): _untag(x) for k, x in v["__items__"]}
+    if v.get("kind") == "Counter":
+        import collections
+        return collections.Counter(items)
+    return items
+
+
+def _scheduler_json(state, fn):
+    try:
+        return json.dumps(_tag({k: x for k, x in state.items() if not callable(x)}), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{fn}: the scheduler's state cannot be saved: it holds {e}") from None
+
+
+def _scheduler_from_json(text):
+    return _untag(json.loads(text))
+
+
+def _optimizer_state(optimizer, fn):
+    """torch.optim's state_dict as the checkpoint's OptimizerState: the kind, each group's
+    settings and parameter indices, each parameter's state tensors (numbers as 0-d tensors)."""
+    sd = optimizer.state_dict()
+    o = _core.models.OptimizerState()
+    o.kind = type(optimizer).__name__.lower()
+    settings, params = [], []
+    for g in sd["param_groups"]:
+        settings.append(_to_json({k: v for k, v in g.items() if k != "params"}, fn, "the optimizer's settings"))
+        params.append([int(i) for i in g["params"]])
+    o.group_settings, o.group_params = settings, params
+    n = sum(len(p) for p in params)
+    state = []
+    for i in range(n):
+        entries = []
+        for name, value in sd["state"].get(i, {}).items():
+            if value is None:
+                continue
+            if not isinstance(value, torch.Tensor):
+                value = torch.tensor(value)
+            entries.append((str(name), value))
+        state.append(entries)
+    o.param_state = state
+    return o
+
+
+def _load_optimizer_state(optimizer, o, fn, path):
+    kind = type(optimizer).__name__.lower()
+    if o.kind != kind:
+        raise _core.FormatError(f"{fn}: '{path}' holds the state of a '{o.kind}' optimizer; this one is '{kind}'")
+    current = optimizer.state_dict()["param_groups"]
+    if len(current) != len(o.group_params) or any(len(g["params"]) != len(p) for g, p in zip(current, o.group_params)):
+        raise _core.FormatError(f"{fn}: '{path}' has parameter groups of sizes {[len(p) for p in o.group_params]}; "
+                                f"this optimizer's are {[len(g['params']) for g in current]}")
+    groups = []
+    for g, text, idx in zip(current, o.group_settings, o.group_params):
+        saved = json.loads(text)
+        merged = dict(g)  # settings only one language has (foreach, capturable, ...) stay as they are
+        for k, v in saved.items():
+            if k in merged and isinstance(merged[k], tuple) and isinstance(v, list):
+                v = tuple(v)
+            merged[k] = v
+        merged["params"] = list(idx)
+        groups.append(merged)
+    state = {i: dict(entries) for i, entries in enumerate(o.param_state) if entries}
+    optimizer.load_state_dict({"state": state, "param_groups": groups})

@@ -2,9 +2,46 @@
 
 import os
 
+import torch
+
 from . import _core
 from ._convert import as_tensor, check_bool, check_int, check_real, check_seed, check_str
 from ._random import get_seed
+
+
+class Batches:
+    """Minibatches of in-memory ``(inputs, labels)``, in bulwark's C++ core: each pass is
+    reshuffled from a seed of its own, never from torch's global generator.
+
+    ``bw.defenses.AdversarialTrainer`` seeds each epoch's pass from ``(seed, epoch)`` itself, so
+    a run resumed from a checkpoint replays the same minibatches — in either language: C++'s
+    ``data::TensorBatches`` with the same data, batch size and seed gives the same order. Iterated
+    directly (``for x, y in batches``), pass ``p`` uses ``bw.derive_seed(seed, p)``. The last
+    minibatch may be smaller. ``len(batches)`` is the number of minibatches per pass.
+    """
+
+    def __init__(self, inputs, labels, batch_size=128, shuffle=True, seed=None):
+        fn = "Batches"
+        x, _ = as_tensor(inputs, fn, "inputs")
+        y, _ = as_tensor(labels, fn, "labels")
+        if y.dtype != torch.int64:
+            raise TypeError(f"{fn}: labels must be int64, got {y.dtype}")
+        self._impl = _core.data.TensorBatches(x, y, check_int(batch_size, fn, "batch_size", low=1),
+                                              check_bool(shuffle, fn, "shuffle"))
+        self.seed = get_seed() if seed is None else check_seed(seed, fn)
+        self._passes = 0
+
+    def __len__(self):
+        return self._impl.batches
+
+    def __iter__(self):
+        self._impl.begin_epoch(_core.derive_seed(self.seed, self._passes))
+        self._passes += 1
+        while (batch := self._impl.next()) is not None:
+            yield batch
+
+    def __repr__(self):
+        return f"Batches(batches={len(self)}, seed={self.seed})"
 
 
 def fashion_mnist(split="train", dir=None):

@@ -1,6 +1,8 @@
 #include <torch/extension.h>
+#include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
+#include <bulwark/data/batches.h>
 #include <bulwark/data/digits.h>
 #include <bulwark/data/fashion_mnist.h>
 #include <bulwark/data/idx.h>
@@ -27,6 +29,39 @@ void bind_data(py::module_& m) {
   py::module_ d = m.def_submodule("data", "Data sets read from Debian's packages.");
   using release = py::call_guard<py::gil_scoped_release>;
   d.def("read_idx", &data::read_idx, py::arg("path"), release());
+
+  // Minibatch sources of the training loop (data/batches.h), e.g. for bw.data.Batches.
+  py::class_<data::BatchSource, std::shared_ptr<data::BatchSource>>(d, "BatchSource");
+  py::class_<data::TensorBatches, data::BatchSource, std::shared_ptr<data::TensorBatches>>(d, "TensorBatches")
+      .def(py::init([](const at::Tensor& inputs, const at::Tensor& labels, int64_t batch_size, bool shuffle) {
+             return std::make_shared<data::TensorBatches>(data::TensorDataset{inputs, labels}, batch_size, shuffle);
+           }),
+           py::arg("inputs"), py::arg("labels"), py::arg("batch_size"), py::arg("shuffle"))
+      .def("begin_epoch", &data::TensorBatches::begin_epoch, py::arg("seed"), release())
+      .def("next", [](data::TensorBatches& b) -> std::optional<std::pair<at::Tensor, at::Tensor>> {
+        std::optional<data::Batch> batch;
+        {
+          py::gil_scoped_release nogil;
+          batch = b.next();
+        }
+        if (!batch) return std::nullopt;
+        return std::make_pair(batch->inputs, batch->labels);
+      })
+      .def_property_readonly("batches", &data::TensorBatches::batches);
+  // A source over Python callables (a DataLoader's iterator); they run with the GIL taken.
+  using Next = std::function<std::optional<std::pair<at::Tensor, at::Tensor>>()>;
+  py::class_<data::FunctionBatches, data::BatchSource, std::shared_ptr<data::FunctionBatches>>(d, "FunctionBatches")
+      .def(py::init([](std::function<void(uint64_t)> begin, Next next, int64_t batches) {
+             return std::make_shared<data::FunctionBatches>(
+                 std::move(begin),
+                 [next = std::move(next)]() -> std::optional<data::Batch> {
+                   auto b = next();
+                   if (!b) return std::nullopt;
+                   return data::Batch{b->first, b->second};
+                 },
+                 batches);
+           }),
+           py::arg("begin_epoch"), py::arg("next"), py::arg("batches"));
   d.def("fashion_mnist_dir", &data::fashion_mnist_dir);
   d.def("fashion_mnist", [](const std::string& split, const std::string& dir) {
     return as_pair([&] { return data::fashion_mnist(split, dir); });

@@ -125,30 +125,9 @@ void bind_defenses(py::module_& m) {
      py::arg("seed"), py::arg("progress"));
 
   // The adversarial-training loop: C++ runs the epoch (attacks, Free AT's replays, validation);
-  // the Python model, optimizer and DataLoader are called back with the GIL taken.
-  using defenses::EpochRecord;
-  py::class_<EpochRecord>(d, "EpochRecord")
-      .def(py::init<>())
-      .def_readwrite("epoch", &EpochRecord::epoch)
-      .def_readwrite("train_loss", &EpochRecord::train_loss)
-      .def_readwrite("train_accuracy", &EpochRecord::train_accuracy)
-      .def_readwrite("clean_accuracy", &EpochRecord::clean_accuracy)
-      .def_readwrite("robust_accuracy", &EpochRecord::robust_accuracy)
-      .def_readwrite("lr", &EpochRecord::lr)
-      .def_readwrite("seconds", &EpochRecord::seconds);
+  // the Python model, optimizer and DataLoader are called back with the GIL taken. Its records
+  // and checkpoints are bound in bind_models (models::EpochRecord, TrainingCheckpoint).
   using defenses::AdversarialTrainer;
-  using Begin = std::function<void(uint64_t)>;
-  using Next = std::function<std::optional<std::pair<at::Tensor, at::Tensor>>()>;
-  auto source = [](const Begin& begin, const Next& next, int64_t batches) {
-    return data::FunctionBatches(
-        begin,
-        [next]() -> std::optional<data::Batch> {
-          auto b = next();
-          if (!b) return std::nullopt;
-          return data::Batch{b->first, b->second};
-        },
-        batches);
-  };
   using defenses::AdversarialTrainingOptions;
   py::class_<AdversarialTrainingOptions> to(d, "AdversarialTrainingOptions");
   to.def(py::init<>());
@@ -169,7 +148,7 @@ void bind_defenses(py::module_& m) {
                        std::function<void()> step, std::function<void()> end_epoch, std::function<double()> lr,
                        AdversarialTrainingOptions o,
                        std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
-             defenses::OptimizerHooks h;
+             models::OptimizerHooks h;
              h.zero_grad = std::move(zero_grad);
              h.step = std::move(step);
              h.end_epoch = std::move(end_epoch);
@@ -184,21 +163,17 @@ void bind_defenses(py::module_& m) {
            }),
            py::arg("crafter"), py::arg("forward"), py::arg("zero_grad"), py::arg("step"), py::arg("end_epoch"),
            py::arg("lr"), py::arg("options"), py::arg("on_batch"), py::keep_alive<1, 2>())
-      .def("train_epoch", [source](AdversarialTrainer& t, const Begin& begin, const Next& next, int64_t batches,
-                                   std::optional<Begin> val_begin, std::optional<Next> val_next, int64_t val_batches) {
-             data::FunctionBatches train = source(begin, next, batches);
-             std::optional<data::FunctionBatches> val;
-             if (val_begin && val_next) val.emplace(source(*val_begin, *val_next, val_batches));
+      // One epoch over batch sources (bw.data.Batches, or a DataLoader as data.FunctionBatches).
+      .def("train_epoch", [](AdversarialTrainer& t, data::BatchSource& train, data::BatchSource* val) {
              py::gil_scoped_release nogil;
-             return t.train_epoch(train, val ? &*val : nullptr);
-           }, py::arg("begin"), py::arg("next"), py::arg("batches"), py::arg("val_begin"), py::arg("val_next"),
-           py::arg("val_batches"))
+             return t.train_epoch(train, val);
+           }, py::arg("train"), py::arg("val"))
       .def("epoch_seed", &AdversarialTrainer::epoch_seed, py::arg("epoch"))
       .def_property_readonly("options", &AdversarialTrainer::options)
       .def_property_readonly("epoch", &AdversarialTrainer::epoch)
       .def_property_readonly("history", &AdversarialTrainer::history)
-      .def("set_history", &AdversarialTrainer::set_history, py::arg("history"))
-      .def_property("free_delta", &AdversarialTrainer::free_delta, &AdversarialTrainer::set_free_delta);
+      .def("state", &AdversarialTrainer::state)
+      .def("restore", &AdversarialTrainer::restore, py::arg("state"));
 
   py::module_ mt = m.attr("metrics").cast<py::module_>();
   mt.def("clopper_pearson_lower", &metrics::clopper_pearson_lower, py::arg("k"), py::arg("n"), py::arg("alpha"));

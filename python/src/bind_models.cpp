@@ -8,17 +8,17 @@
 #include <bulwark/models/checkpoint.h>
 #include <bulwark/models/fashion_cnn.h>
 #include <bulwark/models/reference.h>
+#include <bulwark/models/training_checkpoint.h>
 
 #include "bindings.h"
 
 namespace bulwark::python {
 
 namespace {
-// Parameters and buffers by their dotted names, as torch's state_dict().
+// Parameters and buffers by their dotted names, as torch's state_dict() (copies).
 py::dict state_dict(const torch::nn::Module& m) {
   py::dict out;
-  for (const auto& p : m.named_parameters()) out[py::str(p.key())] = p.value().detach().clone();
-  for (const auto& b : m.named_buffers()) out[py::str(b.key())] = b.value().detach().clone();
+  for (const auto& [name, t] : models::module_state(m)) out[py::str(name)] = t.detach().clone();
   return out;
 }
 
@@ -43,22 +43,9 @@ models::TrainOptions training_options(int64_t epochs, int64_t batch_size, double
 }
 
 void load_state_dict(torch::nn::Module& m, const py::dict& state) {
-  auto params = m.named_parameters();
-  auto buffers = m.named_buffers();
-  BULWARK_CHECK(static_cast<size_t>(py::len(state)) == params.size() + buffers.size(),
-                m.name(), ".load_state_dict: expected ", params.size() + buffers.size(),
-                " entries, got ", py::len(state));
-  at::NoGradGuard no_grad;
-  for (auto item : state) {
-    const std::string name = py::str(item.first);
-    const at::Tensor value = item.second.cast<at::Tensor>();
-    at::Tensor* target = params.find(name);
-    if (target == nullptr) target = buffers.find(name);
-    BULWARK_CHECK(target != nullptr, m.name(), ".load_state_dict: unknown entry '", name, "'");
-    BULWARK_CHECK_SHAPE(target->sizes().equals(value.sizes()), m.name(), ".load_state_dict: '",
-                        name, "' must have shape ", target->sizes(), ", got ", value.sizes());
-    target->copy_(value);
-  }
+  models::NamedTensors items;
+  for (auto item : state) items.emplace_back(py::str(item.first), item.second.cast<at::Tensor>());
+  models::load_module_state(m, items, m.name() + ".load_state_dict");
 }
 }  // namespace
 
@@ -132,12 +119,50 @@ void bind_models(py::module_& m) {
          py::arg("use_cache"), py::arg("cache_dir"), py::arg("data_dir"), py::arg("on_batch"));
 
   md.def("cache_dir", [] { return bulwark::cache_dir(); });
+
+  // The training loop's records and its checkpoint format (training_loop.h,
+  // training_checkpoint.h), shared by the C++ and the Python AdversarialTrainer.
+  using models::EpochRecord;
+  py::class_<EpochRecord>(md, "EpochRecord")
+      .def(py::init<>())
+      .def_readwrite("epoch", &EpochRecord::epoch)
+      .def_readwrite("train_loss", &EpochRecord::train_loss)
+      .def_readwrite("train_accuracy", &EpochRecord::train_accuracy)
+      .def_readwrite("clean_accuracy", &EpochRecord::clean_accuracy)
+      .def_readwrite("robust_accuracy", &EpochRecord::robust_accuracy)
+      .def_readwrite("lr", &EpochRecord::lr)
+      .def_readwrite("seconds", &EpochRecord::seconds);
+  using models::TrainerState;
+  py::class_<TrainerState>(md, "TrainerState")
+      .def(py::init<>())
+      .def_readwrite("method", &TrainerState::method)
+      .def_readwrite("seed", &TrainerState::seed)
+      .def_readwrite("history", &TrainerState::history)
+      .def_readwrite("free_delta", &TrainerState::free_delta);
+  using models::OptimizerState;
+  py::class_<OptimizerState>(md, "OptimizerState")
+      .def(py::init<>())
+      .def_readwrite("kind", &OptimizerState::kind)
+      .def_readwrite("group_settings", &OptimizerState::group_settings)
+      .def_readwrite("group_params", &OptimizerState::group_params)
+      .def_readwrite("param_state", &OptimizerState::param_state);
+  using models::TrainingCheckpoint;
+  py::class_<TrainingCheckpoint>(md, "TrainingCheckpoint")
+      .def(py::init<>())
+      .def_readwrite("model", &TrainingCheckpoint::model)
+      .def_readwrite("optimizer", &TrainingCheckpoint::optimizer)
+      .def_readwrite("trainer", &TrainingCheckpoint::trainer)
+      .def_readwrite("scheduler", &TrainingCheckpoint::scheduler);
+  md.def("write_training_checkpoint", &models::write_training_checkpoint, py::arg("path"), py::arg("checkpoint"),
+         release());
+  md.def("read_training_checkpoint", &models::read_training_checkpoint, py::arg("path"), release());
   md.def("trained_fashion_cnn",
-         [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed, bool use_cache,
+         [](int64_t epochs, int64_t batch_size, double lr, uint64_t seed, int64_t train_samples, bool use_cache,
             const std::string& cache_dir, const std::string& data_dir,
             std::function<void(int64_t, int64_t, int64_t, int64_t, double)> on_batch) {
            models::FashionCNNRecipe r;
            r.training = training_options(epochs, batch_size, lr, seed, on_batch);
+           r.train_samples = train_samples;
            r.use_cache = use_cache;
            r.cache_dir = cache_dir;
            r.data_dir = data_dir;
@@ -149,7 +174,7 @@ void bind_models(py::module_& m) {
            }
            return py::make_tuple(net.ptr(), cached);
          },
-         py::arg("epochs"), py::arg("batch_size"), py::arg("lr"), py::arg("seed"),
+         py::arg("epochs"), py::arg("batch_size"), py::arg("lr"), py::arg("seed"), py::arg("train_samples"),
          py::arg("use_cache"), py::arg("cache_dir"), py::arg("data_dir"), py::arg("on_batch"));
 }
 

@@ -20,24 +20,28 @@ std::string version_key() {
 }
 
 // Trains `module` with `train_it`, through the model cache when use_cache; leaves it in eval mode.
-void fit(torch::nn::Module& module, const std::string& key, bool use_cache,
-         const std::string& cache_dir, const std::function<void()>& train_it, bool* from_cache) {
-  const bool cached = use_cache ? load_or_train(module, key, train_it, cache_dir) : (train_it(), false);
+void fit(torch::nn::Module& module, const std::string& key, bool use_cache, const std::string& cache_dir,
+         const std::function<TrainHistory()>& train_it, bool* from_cache, TrainHistory* history) {
+  TrainHistory h;
+  const bool cached = use_cache ? load_or_train(module, key, train_it, h, cache_dir) : (h = train_it(), false);
   if (from_cache != nullptr) *from_cache = cached;
+  if (history != nullptr) *history = std::move(h);
   module.eval();
 }
 }  // namespace
 
-std::string cache_key(const FashionCNNRecipe& r) {
-  return detail::str("fashion_cnn-fashion_mnist-", training_key(r.training), "-", version_key());
+std::string cache_key(const FashionCNNRecipe& r, const std::string& method) {
+  return detail::str("fashion_cnn-fashion_mnist-", method, "-n", r.train_samples, "-", training_key(r.training), "-",
+                     version_key());
 }
 
-FashionCNN trained_fashion_cnn(const FashionCNNRecipe& r, bool* from_cache) {
+FashionCNN trained_fashion_cnn(const FashionCNNRecipe& r, bool* from_cache, TrainHistory* history) {
+  BULWARK_CHECK(r.train_samples >= 1, "trained_fashion_cnn: train_samples must be >= 1, got ", r.train_samples);
   FashionCNN net(r.training.seed);
   fit(*net, cache_key(r), r.use_cache, r.cache_dir, [&] {
-    train(*net, [&](const at::Tensor& x) { return net->forward(x); },
-          data::fashion_mnist("train", r.data_dir), r.training);
-  }, from_cache);
+    return train(*net, [&](const at::Tensor& x) { return net->forward(x); },
+                 data::fashion_mnist("train", r.data_dir).slice(0, r.train_samples), r.training);
+  }, from_cache, history);
   return net;
 }
 
@@ -46,7 +50,7 @@ std::string cache_key(const SpamClassifierRecipe& r) {
                      "-len", r.max_len, "-mf", r.min_freq, "-mv", r.max_vocab, "-", version_key());
 }
 
-SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from_cache) {
+SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from_cache, TrainHistory* history) {
   BULWARK_CHECK(r.arch == "bag" || r.arch == "cnn",
                 "trained_spam_classifier: arch must be 'bag' or 'cnn', got '", r.arch, "'");
   BULWARK_CHECK(r.max_len >= 1, "trained_spam_classifier: max_len must be >= 1, got ", r.max_len);
@@ -68,8 +72,8 @@ SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from
   TextModel& m = *out.model;
   fit(m, cache_key(r), r.use_cache, r.cache_dir, [&] {
     const data::TensorDataset ds{out.vocabulary.encode_batch(tokens, r.max_len), train_set.labels};
-    train(m, [&](const at::Tensor& ids) { return m.forward(ids); }, ds, r.training);
-  }, from_cache);
+    return train(m, [&](const at::Tensor& ids) { return m.forward(ids); }, ds, r.training);
+  }, from_cache, history);
   return out;
 }
 

@@ -58,7 +58,7 @@ Run make_run(defenses::TrainingMethod method, int64_t epochs) {
   auto net = r.net;
   r.trainer = std::make_unique<defenses::AdversarialTrainer>(
       *r.crafter, [net](const at::Tensor& x) mutable { return net->forward(x); },
-      defenses::optimizer_hooks(*r.opt, [](double e) { return 0.1 / (1.0 + e); }), o);
+      models::optimizer_hooks(*r.opt, [](double e) { return 0.1 / (1.0 + e); }), o);
   return r;
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("Free AT: one replay is an SGD step plus an FGSM step on delta", "[def
   std::vector<at::Tensor> inputs = params;
   inputs.push_back(x0);
   const auto grads = torch::autograd::grad({loss}, inputs);
-  const auto r = free.train_batch(forward, defenses::optimizer_hooks(opt), Bounds{0, 1}, d.inputs, d.labels);
+  const auto r = free.train_batch(forward, models::optimizer_hooks(opt), Bounds{0, 1}, d.inputs, d.labels);
   CHECK(r.replays == 1);
   CHECK(r.loss_sum == Approx(loss.item<double>()).epsilon(1e-6));
   const auto after = net->parameters();
@@ -115,10 +115,10 @@ TEST_CASE("Free AT: one replay is an SGD step plus an FGSM step on delta", "[def
   CHECK(at::equal(free.delta(), 0.1 * grads.back().sign()));
   // More replays keep delta in the eps-ball; a smaller batch uses the head of delta.
   defenses::FreeAdversarialTraining four(0.1, 4, 0.07);
-  four.train_batch(forward, defenses::optimizer_hooks(opt), Bounds{0, 1}, d.inputs, d.labels);
+  four.train_batch(forward, models::optimizer_hooks(opt), Bounds{0, 1}, d.inputs, d.labels);
   CHECK(four.delta().abs().max().item<double>() <= 0.1 + 1e-7);
   const at::Tensor tail = four.delta().slice(0, 3).clone();
-  four.train_batch(forward, defenses::optimizer_hooks(opt), Bounds{0, 1}, d.inputs.slice(0, 0, 3),
+  four.train_batch(forward, models::optimizer_hooks(opt), Bounds{0, 1}, d.inputs.slice(0, 0, 3),
                    d.labels.slice(0, 0, 3));
   CHECK(four.delta().size(0) == 6);
   CHECK(at::equal(four.delta().slice(0, 3), tail));
@@ -171,8 +171,8 @@ TEST_CASE("AdversarialTrainer: argument errors", "[defenses]") {
   o.method = defenses::TrainingMethod::Fast;
   o.norm = ops::Norm::L2;
   const defenses::Forward f = [net](const at::Tensor& x) mutable { return net->forward(x); };
-  CHECK_THROWS_AS(defenses::AdversarialTrainer(crafter, f, defenses::optimizer_hooks(opt), o), InvalidArgument);
+  CHECK_THROWS_AS(defenses::AdversarialTrainer(crafter, f, models::optimizer_hooks(opt), o), InvalidArgument);
   o.norm = ops::Norm::Linf;
   o.eps = 0;
-  CHECK_THROWS_AS(defenses::AdversarialTrainer(crafter, f, defenses::optimizer_hooks(opt), o), InvalidArgument);
+  CHECK_THROWS_AS(defenses::AdversarialTrainer(crafter, f, models::optimizer_hooks(opt), o), InvalidArgument);
 }

@@ -127,15 +127,15 @@ def test_adversarial_training_beats_standard_training_under_attack():
 def test_checkpoint_of_another_run_is_refused(tmp_path):
     path = str(tmp_path / "pgd.pt")
     run("pgd", 1, checkpoint=path)
-    with pytest.raises(ValueError, match="'pgd' run with seed 7"):
+    with pytest.raises(bw.FormatError, match="checkpoint is of method 'pgd', this trainer runs 'trades'"):
         run("trades", 1, checkpoint=path)
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     torch.manual_seed(0)
     net = SmallNet()
     t = bw.defenses.AdversarialTrainer(net, torch.optim.SGD(net.parameters(), 0.1), progress=False)
-    with pytest.raises(ValueError, match="not a checkpoint"):
+    with pytest.raises(bw.FormatError, match="not a bulwark training checkpoint"):
         t.load_checkpoint(str(tmp_path / "junk.pt"))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(bw.FileError, match="is not a file"):
         t.load_checkpoint(str(tmp_path / "missing.pt"))
 
 
@@ -199,7 +199,7 @@ def test_a_non_finite_loss_stops_training_naming_the_epoch_and_batch(method, tmp
         t.fit(train)
     assert all(torch.isfinite(p).all() for p in net.parameters())  # no NaN step was taken
     assert t.epoch == 1 and len(t.history) == 1
-    assert len(torch.load(path)["trainer"]["history"]) == 1  # the last good checkpoint: epoch 1
+    assert len(bw._core.models.read_training_checkpoint(path).trainer.history) == 1  # the last good one: epoch 1
 
 
 def test_a_checkpoint_in_a_missing_directory_is_an_error_not_a_new_directory(tmp_path):

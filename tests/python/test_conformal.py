@@ -98,7 +98,12 @@ def test_class_conditional_covers_every_class(fashion_probs):
     probs, y = fashion_probs
     cp = bw.conformal.ClassConditionalConformal("aps", alpha=0.1, seed=0).fit(probs[:5000], y[:5000])
     per = bw.conformal.class_conditional_coverage(cp.predict(probs[5000:]), y[5000:])
-    assert per.min() > 0.86  # each class ~500 test points: 0.9 - 3 sd
+    # Each class has ~500 calibration and ~500 test points: its coverage on one split varies with
+    # both (sd of each ~sqrt(0.9 * 0.1 / 500)); the lowest of 10 classes stays above 0.9 - 3.5 sd
+    # (Bonferroni over the classes), and the average over classes near 0.9.
+    sd = math.sqrt(2 * 0.9 * 0.1 / 500)
+    assert per.min() > 0.9 - 3.5 * sd, per
+    assert per.mean() > 0.9 - 3.5 * sd / math.sqrt(10), per
     assert cp.thresholds.shape == (10,) and cp.small_classes == []
     small = bw.conformal.ClassConditionalConformal("lac", alpha=0.1).fit(probs[:30], y[:30])
     assert len(small.small_classes) > 0

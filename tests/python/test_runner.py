@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 import bulwark as bw
 import bulwark.report
@@ -217,3 +218,22 @@ def test_a_rerun_with_fewer_stages_leaves_no_stale_files(env, tmp_path):
     (other / "robustness.csv").write_text("not ours")
     third = run(env, "--config", SMOKE, "--out", other, "--experiment.stages", "train")
     assert third.returncode == 0 and (other / "robustness.csv").read_text() == "not ours"
+
+
+def test_the_runs_standard_model_is_the_python_reference_model(env, tmp_path):
+    # One recipe, one training loop, one cache key (issue 24, item 4): after bulwark-run trained
+    # its standard model, bw.models.fashion_cnn() with the same settings loads it, training nothing.
+    out = run(env, "--config", SMOKE, "--out", tmp_path / "a", "--experiment.stages", "train",
+              "--models.defenses", "standard")
+    assert out.returncode == 0, out.stderr
+    key = json.loads((tmp_path / "a" / "results.json").read_text())["train"]["standard"]["cache_key"]
+    models = pathlib.Path(env["BULWARK_CACHE_DIR"]) / "models"
+    before = {p.name: p.stat().st_mtime_ns for p in models.iterdir()}
+    assert f"{key}.pt" in before and f"{key}.history.json" in before
+    net = bw.models.fashion_cnn(epochs=1, batch_size=128, lr=1e-3, seed=0, train_samples=2000, progress=False,
+                                cache_dir=env["BULWARK_CACHE_DIR"])
+    assert {p.name: p.stat().st_mtime_ns for p in models.iterdir()} == before  # nothing trained or written
+    cached = bw._core.models.FashionCNN(0)
+    cached.load(str(models / f"{key}.pt"))
+    for name, t in cached.state_dict().items():
+        assert torch.equal(net.state_dict()[name], t), name

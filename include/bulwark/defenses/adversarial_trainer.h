@@ -1,7 +1,8 @@
 #pragma once
-// AdversarialTrainer: the epoch loop of adversarial training around the per-batch losses
-// (adversarial_losses.h) and Free AT (free_adversarial_training.h), for any optimizer (through
-// OptimizerHooks) and any minibatch source (data::BatchSource).
+// AdversarialTrainer: adversarial training in bulwark's one training loop (models::TrainingLoop)
+// with the per-batch losses (adversarial_losses.h) or Free AT (free_adversarial_training.h) as
+// its minibatch step, for any optimizer (through OptimizerHooks) and any minibatch source
+// (data::BatchSource).
 //
 // Each epoch e gets the seed derive_seed(seed, e): the batch source's order for that epoch and
 // every attack's random start (derive_seed(epoch seed, batch)) follow from it, so a run is
@@ -23,8 +24,9 @@
 #include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_losses.h>
 #include <bulwark/defenses/free_adversarial_training.h>
-#include <bulwark/defenses/optimizer_hooks.h>
-#include <bulwark/models/training.h>
+#include <bulwark/models/optimizer_hooks.h>
+#include <bulwark/models/training_checkpoint.h>
+#include <bulwark/models/training_loop.h>
 #include <bulwark/ops/norm.h>
 
 namespace torch::nn {
@@ -33,10 +35,6 @@ class Module;
 namespace torch::optim {
 class Optimizer;
 }
-namespace torch::serialize {
-class InputArchive;
-class OutputArchive;
-}  // namespace torch::serialize
 
 namespace bulwark::defenses {
 
@@ -62,62 +60,46 @@ struct AdversarialTrainingOptions {
   std::function<void(const models::TrainProgress&)> on_batch;  // after every minibatch, if set
 };
 
-struct EpochRecord {
-  int64_t epoch = 0;                 // 1-based
-  double train_loss = 0;             // mean loss over the epoch's minibatches (replays for Free)
-  double train_accuracy = 0;         // on the examples trained on (the adversarial ones)
-  double clean_accuracy = std::nan("");   // validation; NaN without a validation source
-  double robust_accuracy = std::nan("");  // validation under PGD
-  double lr = std::nan("");          // at the end of the epoch, if known
-  double seconds = 0;                // training time of the epoch (validation excluded)
-};
-
 class AdversarialTrainer {
  public:
   // crafter: the attack's view of the model (its eval_mode decides the mode while crafting);
   // forward: the training forward (the caller's mode), whose graph reaches the parameters.
-  AdversarialTrainer(Classifier& crafter, Forward forward, OptimizerHooks optimizer,
+  AdversarialTrainer(Classifier& crafter, Forward forward, models::OptimizerHooks optimizer,
                      AdversarialTrainingOptions options);
 
   // Trains the remaining epochs (epoch() + 1 .. options.epochs), calling on_epoch after each
   // (e.g. to write a checkpoint). Returns the whole history.
-  const std::vector<EpochRecord>& fit(data::BatchSource& train, data::BatchSource* validation = nullptr,
-                                      const std::function<void(const EpochRecord&)>& on_epoch = {});
+  const std::vector<models::EpochRecord>& fit(data::BatchSource& train, data::BatchSource* validation = nullptr,
+                                              const std::function<void(const models::EpochRecord&)>& on_epoch = {});
   // One epoch; the record is appended to the history.
-  EpochRecord train_epoch(data::BatchSource& train, data::BatchSource* validation = nullptr);
+  models::EpochRecord train_epoch(data::BatchSource& train, data::BatchSource* validation = nullptr);
   // (clean accuracy, robust accuracy under PGD) on a source, passed with `seed`.
   std::pair<double, double> validate(data::BatchSource& validation, uint64_t seed);
 
-  int64_t epoch() const { return static_cast<int64_t>(history_.size()); }  // epochs done
-  const std::vector<EpochRecord>& history() const { return history_; }
+  int64_t epoch() const { return loop_->epoch(); }  // epochs done
+  const std::vector<models::EpochRecord>& history() const { return loop_->history(); }
   const AdversarialTrainingOptions& options() const { return options_; }
-  uint64_t epoch_seed(int64_t epoch) const;  // the seed of 0-based epoch `epoch`
+  uint64_t epoch_seed(int64_t epoch) const { return loop_->epoch_seed(epoch); }
 
-  // The trainer's own state (history, Free AT's delta), for checkpoints.
-  void set_history(std::vector<EpochRecord> history);
-  at::Tensor free_delta() const;
-  void set_free_delta(at::Tensor delta);
-  void save(torch::serialize::OutputArchive& archive) const;
-  void load(torch::serialize::InputArchive& archive);
+  // The trainer's own state (method, seed, history, Free AT's delta), for checkpoints: a state
+  // of another method or seed, or with more epochs than this trainer's, is a FormatError.
+  models::TrainerState state() const;
+  void restore(const models::TrainerState& state);
 
  private:
-  // One minibatch: (loss summed over its updates, correct, examples, updates).
-  struct BatchResult {
-    double loss_sum;
-    int64_t correct, examples, updates;
-  };
-  BatchResult train_batch(const at::Tensor& x, const at::Tensor& y, uint64_t seed);
+  models::BatchOutcome train_batch(const at::Tensor& x, const at::Tensor& y, uint64_t seed);
 
   Classifier& crafter_;
   Forward forward_;
-  OptimizerHooks optimizer_;
   AdversarialTrainingOptions options_;
+  std::optional<models::TrainingLoop> loop_;
   std::optional<FreeAdversarialTraining> free_;
-  std::vector<EpochRecord> history_;
 };
 
 // One file holding the module's parameters and buffers, the optimizer's state and the
-// trainer's; loading restores all three, so fit() continues where the saved run stopped.
+// trainer's, in bulwark's training-checkpoint format (models/training_checkpoint.h: the same file
+// the Python AdversarialTrainer writes and reads); loading restores all three, so fit()
+// continues where the saved run stopped, whichever language wrote it.
 void save_checkpoint(const std::string& path, const torch::nn::Module& module,
                      const torch::optim::Optimizer& optimizer, const AdversarialTrainer& trainer);
 void load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer& optimizer,

@@ -14,7 +14,7 @@
 
 #include <bulwark/core/bounds.h>
 #include <bulwark/defenses/adversarial_losses.h>
-#include <bulwark/defenses/optimizer_hooks.h>
+#include <bulwark/models/optimizer_hooks.h>
 
 namespace bulwark::defenses {
 
@@ -31,7 +31,7 @@ class FreeAdversarialTraining {
 
   // m replays of (x, y): forward(clip(x + delta)), backward, optimizer step, delta update. The
   // training forward runs in the caller's mode (its graph reaches both parameters and delta).
-  FreeReplays train_batch(const Forward& forward, const OptimizerHooks& optimizer, const Bounds& box,
+  FreeReplays train_batch(const Forward& forward, const models::OptimizerHooks& optimizer, const Bounds& box,
                           const at::Tensor& x, const at::Tensor& y);
 
   double eps() const { return eps_; }

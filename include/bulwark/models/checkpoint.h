@@ -8,6 +8,8 @@
 #include <torch/nn/module.h>
 #include <torch/serialize/output-archive.h>
 
+#include <bulwark/models/training.h>
+
 namespace bulwark::models {
 
 // Writes `archive` to `path` atomically (a temporary file, then renamed), creating the parent
@@ -31,5 +33,13 @@ void load_checkpoint(torch::nn::Module& module, const std::string& path);
 // Keys are file names: letters, digits, '-', '_', '.' and '=' only.
 bool load_or_train(torch::nn::Module& module, const std::string& key,
                    const std::function<void()>& train, const std::string& dir = "");
+
+// As above, for a training run that returns its history: the history is cached beside the
+// weights (<key>.history.json) and `history` is set to it whether the run happened now or when
+// the model was cached, so a loaded model reports the history of the run that trained it. A
+// cached model whose history is missing or unreadable is retrained.
+bool load_or_train(torch::nn::Module& module, const std::string& key,
+                   const std::function<TrainHistory()>& train, TrainHistory& history,
+                   const std::string& dir = "");
 
 }  // namespace bulwark::models

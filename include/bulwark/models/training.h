@@ -1,5 +1,8 @@
 #pragma once
-// Standard (non-adversarial) supervised training and accuracy, deterministic under a seed.
+// Standard (non-adversarial) supervised training and accuracy, deterministic under a seed: the
+// training loop of training_loop.h with Adam, the clean cross-entropy step and the minibatches of
+// an in-memory data set (data::TensorBatches), so a model trained here equals one trained by
+// defenses::AdversarialTrainer with method "standard" and the same settings.
 
 #include <cstdint>
 #include <functional>
@@ -10,31 +13,24 @@
 
 #include <bulwark/core/classifier.h>
 #include <bulwark/data/dataset.h>
+#include <bulwark/models/training_loop.h>
 
 namespace bulwark::models {
-
-// Where training is, for progress callbacks (e.g. a Python progress bar).
-struct TrainProgress {
-  int64_t epoch;    // 0-based
-  int64_t epochs;
-  int64_t batch;    // 1-based, batches done in this epoch
-  int64_t batches;  // per epoch
-  double loss;      // mean loss of this epoch so far
-};
 
 struct TrainOptions {
   int64_t epochs = 3;
   int64_t batch_size = 128;
   double lr = 1e-3;        // Adam
-  uint64_t seed = 0;       // the shuffling order
+  uint64_t seed = 0;       // the shuffling order (per epoch: derive_seed(seed, epoch))
   bool progress = true;    // a one-line progress bar on stderr
   std::function<void(const TrainProgress&)> on_batch;  // called after every batch, if set
 };
 
-// Mean training loss of each epoch.
-using TrainHistory = std::vector<double>;
+// One record per epoch.
+using TrainHistory = std::vector<EpochRecord>;
 
-// Cross-entropy training with Adam (autograd on, also when the caller is under no_grad). `forward` maps inputs to logits with `module`'s parameters.
+// Cross-entropy training with Adam (autograd on, also when the caller is under no_grad), the
+// module in train mode while it runs. `forward` maps inputs to logits with `module`'s parameters.
 TrainHistory train(torch::nn::Module& module,
                    const std::function<at::Tensor(const at::Tensor&)>& forward,
                    const data::TensorDataset& data, const TrainOptions& options = {});

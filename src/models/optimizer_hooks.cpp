@@ -1,4 +1,4 @@
-#include <bulwark/defenses/optimizer_hooks.h>
+#include <bulwark/models/optimizer_hooks.h>
 
 #include <cmath>
 
@@ -6,7 +6,7 @@
 
 #include <bulwark/core/error.h>
 
-namespace bulwark::defenses {
+namespace bulwark::models {
 
 OptimizerHooks optimizer_hooks(torch::optim::Optimizer& optimizer, std::function<double(double)> lr_schedule) {
   OptimizerHooks h;
@@ -27,4 +27,4 @@ OptimizerHooks optimizer_hooks(torch::optim::Optimizer& optimizer, std::function
   return h;
 }
 
-}  // namespace bulwark::defenses
+}  // namespace bulwark::models

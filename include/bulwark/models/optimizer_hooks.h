@@ -9,7 +9,7 @@ namespace torch::optim {
 class Optimizer;
 }
 
-namespace bulwark::defenses {
+namespace bulwark::models {
 
 struct OptimizerHooks {
   std::function<void()> zero_grad;  // required
@@ -29,4 +29,4 @@ struct OptimizerHooks {
 OptimizerHooks optimizer_hooks(torch::optim::Optimizer& optimizer,
                                std::function<double(double epochs_done)> lr_schedule = {});
 
-}  // namespace bulwark::defenses
+}  // namespace bulwark::models
