@@ -32,17 +32,13 @@ at::Tensor Attack::operator()(Classifier& model, const at::Tensor& x, const at::
 }
 
 AttackResult Attack::run(Classifier& model, const at::Tensor& x, const at::Tensor& y) {
-  const QueryCounts before = model.queries();
+  const QueryMeter meter;  // this call's queries, not those of other threads on the same model
   AttackResult r;
   r.x_adv = checked_perturb(model, x, y, name() + ".run");
   const at::Tensor pred = model.predict(r.x_adv);
   r.success = goal_reached(pred, y, targeted());
   r.norm = ops::per_sample_norm(r.x_adv - x.detach(), norm());
-  const QueryCounts after = model.queries();
-  r.queries = {after.forward_calls - before.forward_calls,
-               after.forward_samples - before.forward_samples,
-               after.backward_calls - before.backward_calls,
-               after.backward_samples - before.backward_samples};
+  r.queries = meter.counts();
   return r;
 }
 

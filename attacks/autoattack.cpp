@@ -95,7 +95,7 @@ at::Tensor AutoAttack::perturb(Classifier& model, const at::Tensor& x, const at:
     r.attacked = rows.numel();
     if (r.attacked > 0) {
       const auto start = clock::now();
-      const QueryCounts before = model.queries();
+      const QueryMeter meter;  // this run's queries only, whatever other threads ask the model
       for (int64_t start = 0; start < r.attacked; start += options_.batch_size) {
         const at::Tensor chunk = rows.narrow(0, start, std::min(options_.batch_size, r.attacked - start));
         const at::Tensor xr = x.index_select(0, chunk), yr = y.index_select(0, chunk);
@@ -114,11 +114,7 @@ at::Tensor AutoAttack::perturb(Classifier& model, const at::Tensor& x, const at:
           robust.index_fill_(0, dst, false);
         }
       }
-      const QueryCounts after = model.queries();
-      r.queries = {after.forward_calls - before.forward_calls,
-                   after.forward_samples - before.forward_samples,
-                   after.backward_calls - before.backward_calls,
-                   after.backward_samples - before.backward_samples};
+      r.queries = meter.counts();
       r.seconds = std::chrono::duration<double>(clock::now() - start).count();
     }
     r.robust_accuracy = robust.sum().item<double>() / static_cast<double>(n);

@@ -15,13 +15,6 @@ double fraction(const at::Tensor& b) {
   return b.numel() == 0 ? 0.0 : b.to(at::kDouble).mean().item<double>();
 }
 
-// into += add - minus, field by field.
-void accumulate(QueryCounts& into, const QueryCounts& add, const QueryCounts& minus = {}) {
-  into.forward_calls += add.forward_calls - minus.forward_calls;
-  into.forward_samples += add.forward_samples - minus.forward_samples;
-  into.backward_calls += add.backward_calls - minus.backward_calls;
-  into.backward_samples += add.backward_samples - minus.backward_samples;
-}
 }  // namespace
 
 double Evaluation::clean_accuracy() const { return fraction(correct); }
@@ -72,12 +65,12 @@ Evaluation evaluate(Classifier& model, const at::Tensor& x, const at::Tensor& y,
       at::Tensor robust = correct.clone();
       if (rows.numel() > 0) {
         const auto t0 = clock::now();
-        const QueryCounts before = model.queries();
+        const QueryMeter meter;
         const at::Tensor xr = xb.index_select(0, rows), yr = yb.index_select(0, rows);
         const at::Tensor adv = (*attacks[i].second)(model, xr, yr);
         at::NoGradGuard no_grad;
         robust.index_copy_(0, rows, model.predict(adv).eq(yr));
-        accumulate(ev.queries[i], model.queries(), before);
+        ev.queries[i] += meter.counts();
         ev.seconds[i] += std::chrono::duration<double>(clock::now() - t0).count();
       }
       ev.robust[i].narrow(0, start, len).copy_(robust);
@@ -119,7 +112,7 @@ Evaluation evaluate(Classifier& model, data::BatchSource& data, const std::vecto
   for (const Evaluation& p : parts) {
     for (size_t i = 0; i < ev.names.size(); ++i) {
       ev.seconds[i] += p.seconds[i];
-      accumulate(ev.queries[i], p.queries[i]);
+      ev.queries[i] += p.queries[i];
     }
   }
   return ev;

@@ -6,6 +6,9 @@ Second part: matrix scaling (reg 1e-2) and Dirichlet calibration (ODIR) fits on 
 distorted logits, bulwark (Newton, exact Hessian) against the PyTorch recipe those methods are
 usually fitted with (torch.optim.LBFGS, strong-Wolfe line search, on the same objective), run
 to the same gradient tolerance 1e-8 (and, as commonly copied, for 50 iterations at lr 0.01).
+Third part: the metrics on probabilities (softmax of the same logits, float32) against a
+straightforward numpy implementation of each (issue 24, item 2: the "rows are probabilities"
+check must not make them slower than numpy).
 Usage: bench_calibration.py [reps=3]"""
 
 import sys
@@ -83,6 +86,58 @@ def torch_affine(x, y, penalty, max_iter, lr=1.0):
         return (torch.nn.functional.cross_entropy(x @ w.T + b, y) + penalty(w, b)).item()
 
 
+def np_bins(c, bins):
+    return np.clip(np.ceil(c * bins).astype(np.int64) - 1, 0, bins - 1)
+
+
+def np_ece(p, y, bins=15):
+    conf, pred = p.max(1).astype(np.float64), p.argmax(1)
+    idx = np_bins(conf, bins)
+    n = np.bincount(idx, minlength=bins)
+    c = np.bincount(idx, weights=conf, minlength=bins)
+    a = np.bincount(idx, weights=(pred == y).astype(np.float64), minlength=bins)
+    return float(np.abs(a - c)[n > 0].sum() / len(y))
+
+
+def np_classwise_ece(p, y, bins=15):
+    total = 0.0
+    for j in range(p.shape[1]):
+        c = p[:, j].astype(np.float64)
+        idx = np_bins(c, bins)
+        n = np.bincount(idx, minlength=bins)
+        s = np.bincount(idx, weights=c, minlength=bins)
+        a = np.bincount(idx, weights=(y == j).astype(np.float64), minlength=bins)
+        total += np.abs(a - s)[n > 0].sum() / len(y)
+    return float(total / p.shape[1])
+
+
+def np_nll(p, y):
+    return float(-np.log(np.maximum(p[np.arange(len(y)), y].astype(np.float64), 1e-300)).mean())
+
+
+def np_brier(p, y):
+    onehot = np.zeros_like(p)
+    onehot[np.arange(len(y)), y] = 1
+    return float(((p - onehot) ** 2).sum(1).astype(np.float64).mean())
+
+
+def probability_rows(z, y, reps):
+    p = torch.softmax(z, 1)
+    pn, yn = p.numpy(), y.numpy()
+    rows = []
+    for name, ours, theirs in [
+        ("ECE, 15 bins", lambda: bw.metrics.ece(p, y), lambda: np_ece(pn, yn)),
+        ("classwise ECE", lambda: bw.metrics.classwise_ece(p, y), lambda: np_classwise_ece(pn, yn)),
+        ("NLL", lambda: bw.metrics.nll(p, y), lambda: np_nll(pn, yn)),
+        ("Brier", lambda: bw.metrics.brier(p, y), lambda: np_brier(pn, yn)),
+    ]:
+        rows.append((name, *alternate(ours, theirs, reps)))
+    print("\nthe same 200,000 x 100 as float32 probabilities (softmax), against numpy")
+    print(f"  {'what':<16} {'bulwark s':>10} {'numpy s':>10} {'ratio':>7}  values")
+    for name, b, t, vb, vt in rows:
+        print(f"  {name:<16} {b:>10.3f} {t:>10.3f} {t / b:>7.1f}  {vb:.6f} / {vt:.6f}")
+
+
 def affine_rows(reps):
     g = torch.Generator().manual_seed(1)
     k = 10
@@ -135,6 +190,7 @@ def main():
     print(f"  {'what':<16} {'bulwark s':>10} {'torch s':>10} {'ratio':>7}  values")
     for name, b, t, vb, vt in rows:
         print(f"  {name:<16} {b:>10.3f} {t:>10.3f} {t / b:>7.1f}  {vb:.6f} / {vt:.6f}")
+    probability_rows(z, y, reps)
     affine_rows(reps)
 
 

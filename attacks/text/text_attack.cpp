@@ -252,7 +252,7 @@ TextAttackResult TextAttack::attack(TextVictim& victim, const std::string& text,
   state.original_ = &first;
   r.original_prediction = r.adversarial_prediction = first.prediction;
   r.original_probabilities = r.adversarial_probabilities = first.probabilities;
-  const int64_t backward_before = victim.queries().backward_samples;
+  const QueryMeter meter;  // this call's gradient queries, whatever other threads ask the victim
   if (first.success) {
     r.note = base_.targeted ? "already in the target class" : "misclassified before the attack";
   } else {
@@ -307,7 +307,7 @@ TextAttackResult TextAttack::attack(TextVictim& victim, const std::string& text,
     }
   }
   r.queries = scorer.queries();
-  r.backward_queries = victim.queries().backward_samples - backward_before;
+  r.backward_queries = meter.counts().backward_samples;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

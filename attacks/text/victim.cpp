@@ -38,9 +38,10 @@ at::Tensor TextVictim::checked_output(const at::Tensor& out, int64_t n, const ch
   BULWARK_CHECK_SHAPE(out.dim() == 2 && out.size(0) == n && out.size(1) >= 2, where,
                       ": the model must return logits of shape (N, K) with N = ", n,
                       " and K >= 2, got ", out.sizes());
-  if (num_classes_ < 0) num_classes_ = out.size(1);
-  BULWARK_CHECK_SHAPE(out.size(1) == num_classes_, where, ": the model returned ", out.size(1),
-                      " classes, earlier calls ", num_classes_);
+  int64_t unset = -1;
+  num_classes_.compare_exchange_strong(unset, out.size(1));
+  BULWARK_CHECK_SHAPE(out.size(1) == num_classes_.load(), where, ": the model returned ", out.size(1),
+                      " classes, earlier calls ", num_classes_.load());
   check_finite(out, where, "the model's logits");  // a NaN is never a successful edit
   return out;
 }
@@ -49,8 +50,7 @@ at::Tensor TextVictim::logits(const at::Tensor& ids) {
   constexpr const char* where = "TextVictim.logits";
   check_ids(ids, vocabulary_->size(), where);
   at::Tensor out = forward_impl(ids.to(device()));
-  queries_.forward_calls += 1;
-  queries_.forward_samples += ids.size(0);
+  queries_.add({1, ids.size(0), 0, 0});
   return checked_output(out, ids.size(0), where);
 }
 
@@ -84,10 +84,7 @@ LogitsAndGrad TextVictim::embedding_gradient(const at::Tensor& ids, const LossFn
                                  /*create_graph=*/false, /*allow_unused=*/true)[0];
   }
   if (!grad.defined()) grad = at::zeros_like(emb);
-  queries_.forward_calls += 1;
-  queries_.forward_samples += ids.size(0);
-  queries_.backward_calls += 1;
-  queries_.backward_samples += ids.size(0);
+  queries_.add({1, ids.size(0), 1, ids.size(0)});
   return {out.detach(), l.detach(), grad.detach()};
 }
 

@@ -33,10 +33,8 @@ void bind_classifier(py::module_& m) {
       .def_readonly("forward_samples", &QueryCounts::forward_samples)
       .def_readonly("backward_calls", &QueryCounts::backward_calls)
       .def_readonly("backward_samples", &QueryCounts::backward_samples)
-      .def("__eq__", [](const QueryCounts& a, const QueryCounts& b) {
-        return a.forward_calls == b.forward_calls && a.forward_samples == b.forward_samples &&
-               a.backward_calls == b.backward_calls && a.backward_samples == b.backward_samples;
-      }, py::is_operator())
+      .def("__eq__", [](const QueryCounts& a, const QueryCounts& b) { return a == b; }, py::is_operator())
+      .def("__add__", [](const QueryCounts& a, const QueryCounts& b) { return a + b; }, py::is_operator())
       .def("__repr__", [](const QueryCounts& q) {
         return "QueryCounts(forward_calls=" + std::to_string(q.forward_calls) + ", forward_samples=" +
                std::to_string(q.forward_samples) + ", backward_calls=" + std::to_string(q.backward_calls) +

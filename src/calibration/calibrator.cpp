@@ -29,7 +29,7 @@ void Calibrator::check_scores(const at::Tensor& scores, const at::Tensor& labels
   }
   check_logits(scores, labels, w);  // (N, K) floating point, finite; labels in [0, K)
   if (input() == Input::Probabilities) {
-    check_probability_rows(scores.detach().to(at::kCPU, at::kDouble), w, "scores", "pass logits=True for logits");
+    check_probability_rows(scores, w, "scores", "pass logits=True for logits");
   }
   if (!labels.defined() && fitted()) {
     BULWARK_CHECK_SHAPE(scores.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", scores.size(1));
@@ -46,7 +46,7 @@ Calibrator& Calibrator::fit(const at::Tensor& scores, const at::Tensor& labels) 
   BULWARK_CHECK_TYPE(labels.defined(), where, ": labels is an undefined tensor");
   check_scores(scores, labels, where);
   at::NoGradGuard no_grad;
-  fit_impl(scores.detach(), labels);
+  fit_impl(widen_half(scores.detach()), labels);  // half precision: computed in float32
   k_ = input() == Input::Binary ? 2 : scores.size(1);
   return *this;
 }
@@ -55,7 +55,7 @@ at::Tensor Calibrator::predict_proba(const at::Tensor& scores) const {
   const std::string where = kind() + ".predict_proba";
   check_fitted(scores, where);
   at::NoGradGuard no_grad;
-  return predict_proba_impl(scores.detach()).to(scores.device(), scores.scalar_type());
+  return predict_proba_impl(widen_half(scores.detach())).to(scores.device(), scores.scalar_type());
 }
 
 void Calibrator::save(const std::string& path) const {

@@ -67,7 +67,10 @@ inline double score_at(const Score& s, int64_t r, double p, double before, doubl
   return 0;
 }
 
-// Contiguous double copies on the CPU: the kernels read raw rows.
+// Contiguous CPU tensors the kernels read raw rows of: probabilities in their own float32 or
+// float64 (no double copy of an (N, K) matrix; half precision is widened to float32), the
+// per-sample uniforms and thresholds in double.
+at::Tensor host(const at::Tensor& t) { return widen_half(t).to(at::kCPU).contiguous(); }
 at::Tensor host_double(const at::Tensor& t) { return t.to(at::kCPU, at::kDouble).contiguous(); }
 
 }  // namespace
@@ -84,75 +87,92 @@ void check_probabilities(const at::Tensor& probs, const char* where, const char*
 
 at::Tensor label_scores(const Score& score, const at::Tensor& probs, const at::Tensor& labels,
                         const at::Tensor& u) {
-  const at::Tensor p = host_double(probs);
+  const at::Tensor p = host(probs);
   const at::Tensor y = labels.to(at::kCPU, at::kLong).contiguous();
+  if (score.kind == ScoreKind::LAC) {  // 1 - p_y: one gather, no pass over the rows
+    return 1.0 - p.gather(1, y.unsqueeze(1)).squeeze(1).to(at::kDouble);
+  }
   const at::Tensor uu = host_double(u);
   const int64_t n = p.size(0), k = p.size(1);
-  at::Tensor out = at::empty({n}, p.options());
-  const double* pp = p.data_ptr<double>();
-  const int64_t* py = y.data_ptr<int64_t>();
-  const double* pu = uu.data_ptr<double>();
-  double* po = out.data_ptr<double>();
-  at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const double* row = pp + i * k;
-      const int64_t label = py[i];
-      const double py_ = row[label];
-      int64_t rank = 0;
-      double before = 0, p_max = 0;
-      for (int64_t j = 0; j < k; ++j) {
-        const double v = row[j];
-        p_max = std::max(p_max, v);
-        if (v > py_ || (v == py_ && j < label)) {
-          ++rank;
-          before += v;
+  at::Tensor out = at::empty({n}, at::kDouble);
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "label_scores", [&] {
+    const scalar_t* pp = p.data_ptr<scalar_t>();
+    const int64_t* py = y.data_ptr<int64_t>();
+    const double* pu = uu.data_ptr<double>();
+    double* po = out.data_ptr<double>();
+    at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const scalar_t* row = pp + i * k;
+        const int64_t label = py[i];
+        const scalar_t py_ = row[label];
+        int64_t rank = 0;
+        double before = 0, p_max = 0;
+        for (int64_t j = 0; j < k; ++j) {
+          const scalar_t v = row[j];
+          p_max = std::max(p_max, static_cast<double>(v));
+          if (v > py_ || (v == py_ && j < label)) {
+            ++rank;
+            before += static_cast<double>(v);
+          }
         }
+        po[i] = score_at(score, rank, static_cast<double>(py_), before, p_max, pu[i]);
       }
-      po[i] = score_at(score, rank, py_, before, p_max, pu[i]);
-    }
+    });
   });
   return out;
 }
 
 at::Tensor prediction_sets(const Score& score, const at::Tensor& probs, const at::Tensor& thresholds,
                            const at::Tensor& u) {
-  const at::Tensor p = host_double(probs);
+  const at::Tensor p = host(probs);
   const at::Tensor th = host_double(thresholds);
-  const at::Tensor uu = host_double(u);
   const int64_t n = p.size(0), k = p.size(1);
   BULWARK_ASSERT(th.numel() == 1 || th.numel() == k);
   const bool one = th.numel() == 1;
   at::Tensor out = at::zeros({n, k}, at::TensorOptions(at::kBool));
-  const double* pp = p.data_ptr<double>();
   const double* pt = th.data_ptr<double>();
-  const double* pu = uu.data_ptr<double>();
   bool* po = out.data_ptr<bool>();
-  at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
-    std::vector<int64_t> order(k);
-    for (int64_t i = begin; i < end; ++i) {
-      const double* row = pp + i * k;
-      bool* set = po + i * k;
-      if (score.kind == ScoreKind::LAC) {
-        for (int64_t j = 0; j < k; ++j) set[j] = 1.0 - row[j] <= pt[one ? 0 : j];
-        continue;
-      }
-      std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(), [row](int64_t a, int64_t b) {
-        return row[a] > row[b] || (row[a] == row[b] && a < b);
-      });
-      const double p_max = row[order[0]];
-      double before = 0;
-      for (int64_t r = 0; r < k; ++r) {
-        const int64_t j = order[r];
-        const double s = score_at(score, r, row[j], before, p_max, pu[i]);
-        if (s <= pt[one ? 0 : j]) {
-          set[j] = true;
-        } else if (one) {
-          break;  // the score only grows with the rank: no later label can enter
+  if (score.kind == ScoreKind::LAC) {  // 1 - p <= t, element by element (in double, as the fit)
+    AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "prediction_sets", [&] {
+      const scalar_t* pp = p.data_ptr<scalar_t>();
+      at::parallel_for(0, n, 1024, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          const scalar_t* row = pp + i * k;
+          bool* set = po + i * k;
+          for (int64_t j = 0; j < k; ++j) set[j] = 1.0 - static_cast<double>(row[j]) <= pt[one ? 0 : j];
         }
-        before += row[j];
+      });
+    });
+    return out.to(probs.device());
+  }
+  const at::Tensor uu = host_double(u);
+  const double* pu = uu.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "prediction_sets", [&] {
+    const scalar_t* pp = p.data_ptr<scalar_t>();
+    at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
+      std::vector<int64_t> order(k);
+      for (int64_t i = begin; i < end; ++i) {
+        const scalar_t* row = pp + i * k;
+        bool* set = po + i * k;
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [row](int64_t a, int64_t b) {
+          return row[a] > row[b] || (row[a] == row[b] && a < b);
+        });
+        const double p_max = static_cast<double>(row[order[0]]);
+        double before = 0;
+        for (int64_t r = 0; r < k; ++r) {
+          const int64_t j = order[r];
+          const double v = static_cast<double>(row[j]);
+          const double s = score_at(score, r, v, before, p_max, pu[i]);
+          if (s <= pt[one ? 0 : j]) {
+            set[j] = true;
+          } else if (one) {
+            break;  // the score only grows with the rank: no later label can enter
+          }
+          before += v;
+        }
       }
-    }
+    });
   });
   return out.to(probs.device());
 }

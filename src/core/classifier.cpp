@@ -107,8 +107,7 @@ LogitsAndFeatures Classifier::logits_and_features_impl(const at::Tensor& /*x*/) 
 
 void Classifier::check_logits_out(const at::Tensor& x, const at::Tensor& z, const char* where) {
   const int64_t n = x.size(0);
-  forward_calls_ += 1;
-  forward_samples_ += n;
+  count({1, n, 0, 0});
   BULWARK_CHECK_TYPE(z.defined(), where, ": the model returned an undefined tensor");
   BULWARK_CHECK_TYPE(at::isFloatingType(z.scalar_type()), where,
                      ": the model must return floating-point logits, got dtype ", z.scalar_type());
@@ -152,8 +151,7 @@ LogitsAndGrad Classifier::logits_and_grad(const at::Tensor& x, const LossFn& los
   at::Tensor total = loss.dim() == 0 ? loss : loss.sum();
   auto grads = torch::autograd::grad({total}, {xg}, /*grad_outputs=*/{}, /*retain_graph=*/false,
                                      /*create_graph=*/false, /*allow_unused=*/true);
-  backward_calls_ += 1;
-  backward_samples_ += n;
+  count({0, 0, 1, n});
   at::Tensor g = grads[0].defined() ? grads[0] : at::zeros_like(x);
   // A NaN gradient would make every step a no-op and the sample "robust": an error instead.
   check_finite(g, where, "the gradient of the loss w.r.t. x");
@@ -188,8 +186,7 @@ LogitsAndJacobian Classifier::logits_and_jacobian(const at::Tensor& x, const at:
     rows.push_back(g[0].defined() ? g[0] : at::zeros_like(x));
     check_finite(rows.back(), where, "the gradients of the logits w.r.t. x");
   }
-  backward_calls_ += c;
-  backward_samples_ += n * c;
+  count({0, 0, c, n * c});
   return {z.detach(), at::stack(rows, 1)};
 }
 
@@ -201,17 +198,11 @@ int64_t Classifier::num_classes() const {
   return k;
 }
 
-QueryCounts Classifier::queries() const {
-  return {forward_calls_.load(), forward_samples_.load(), backward_calls_.load(),
-          backward_samples_.load()};
-}
+void Classifier::count(const QueryCounts& c) { queries_.add(c); }
 
-void Classifier::reset_queries() {
-  forward_calls_ = 0;
-  forward_samples_ = 0;
-  backward_calls_ = 0;
-  backward_samples_ = 0;
-}
+QueryCounts Classifier::queries() const { return queries_.load(); }
+
+void Classifier::reset_queries() { queries_.reset(); }
 
 std::string Classifier::repr() const {
   const int64_t k = num_classes_.load();

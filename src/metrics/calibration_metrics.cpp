@@ -37,14 +37,32 @@ at::Tensor binary_probabilities(const at::Tensor& scores, const at::Tensor& labe
   BULWARK_CHECK_SHAPE(scores.size(0) >= 1, where, ": scores must hold N >= 1 samples");
   losses::check_labels(labels, scores.size(0), 2, where, "labels");
   at::NoGradGuard no_grad;
-  const auto [lo, hi] = at::aminmax(scores.detach());
-  const double l = lo.item<double>(), h = hi.item<double>();
-  if (!std::isfinite(l) || !std::isfinite(h)) check_finite(scores, where, "scores");  // throws, naming the samples
   const at::Tensor s = scores.detach().to(at::kCPU, at::kDouble);
+  const auto [lo, hi] = at::aminmax(s);
+  const double l = lo.item<double>(), h = hi.item<double>();
+  if (!std::isfinite(l) || !std::isfinite(h)) check_finite(s, where, "scores");  // throws, naming the samples
   if (logits) return at::sigmoid(s);
   BULWARK_CHECK(l >= 0 && h <= 1, where, ": binary scores (N,) must be probabilities P(y = 1) in "
                 "[0, 1], got values in [", l, ", ", h, "]; pass logits=True for logits");
   return s;
+}
+
+// Bins are allocated, so their number is bounded: more than a million equal-width bins can only
+// be a mistake (and 10^13 would exhaust memory before anything else is said).
+constexpr int64_t kMaxBins = 1'000'000;
+
+void check_bins(int64_t bins, const char* where) {
+  BULWARK_CHECK(bins >= 1 && bins <= kMaxBins, where, ": bins must lie in [1, ", kMaxBins, "], got ", bins);
+}
+
+// The equal-width bin of a confidence c in [0, 1]: bin b holds b < c B <= b + 1 (right-closed,
+// with c = 0 in bin 0), computed as ceil(c B) - 1 in double. A confidence that equals an edge
+// b / B in double arithmetic (c B exactly b) is in bin b - 1; np.linspace's edges may round
+// differently, so a confidence on an edge can land one bin apart from a numpy binning that
+// compares against those edges.
+int64_t bin_of(double c, int64_t bins) {
+  const double b = std::ceil(c * static_cast<double>(bins)) - 1;
+  return static_cast<int64_t>(std::min(std::max(b, 0.0), static_cast<double>(bins - 1)));
 }
 
 double fraction_power_mean(const ReliabilityCurve& c, int64_t n, double p, bool max_only) {
@@ -65,7 +83,7 @@ std::pair<at::Tensor, at::Tensor> top_label(const at::Tensor& scores, const at::
     return {binary_probabilities(scores, labels, logits, where), labels.to(at::kCPU).eq(1)};
   }
   check(scores, labels, logits, where);
-  const at::Tensor z = scores.detach().to(at::kCPU).contiguous();
+  const at::Tensor z = widen_half(scores.detach()).to(at::kCPU).contiguous();
   const at::Tensor y = labels.to(at::kCPU).contiguous();
   const int64_t n = z.size(0), k = z.size(1);
   at::Tensor conf = at::empty({n}, at::kDouble);
@@ -100,7 +118,7 @@ std::pair<at::Tensor, at::Tensor> top_label(const at::Tensor& scores, const at::
 
 ReliabilityCurve reliability_curve(const at::Tensor& confidence, const at::Tensor& correct,
                                    const Binning& binning) {
-  BULWARK_CHECK(binning.bins >= 1, "reliability_curve: bins must be >= 1, got ", binning.bins);
+  check_bins(binning.bins, "reliability_curve");
   BULWARK_CHECK(binning.p >= 1 && std::isfinite(binning.p), "ece: p must be >= 1, got ", binning.p);
   const at::Tensor c = confidence.to(at::kCPU, at::kDouble).contiguous();
   const at::Tensor k = correct.to(at::kCPU, at::kDouble).contiguous();
@@ -141,18 +159,41 @@ double mce(const at::Tensor& scores, const at::Tensor& labels, bool logits, cons
 }
 
 double classwise_ece(const at::Tensor& scores, const at::Tensor& labels, bool logits, int64_t bins) {
-  check(scores, labels, logits, "classwise_ece");
-  const at::Tensor p = logits ? at::softmax(scores.detach().to(at::kCPU, at::kDouble), 1)
-                              : scores.detach().to(at::kCPU, at::kDouble);
-  const at::Tensor y = labels.to(at::kCPU);
-  Binning binning;
-  binning.bins = bins;
-  double total = 0;
-  for (int64_t j = 0; j < p.size(1); ++j) {
-    const at::Tensor c = p.select(1, j).contiguous();
-    total += fraction_power_mean(reliability_curve(c, y.eq(j), binning), c.numel(), 1, false);
-  }
-  return total / static_cast<double>(p.size(1));
+  constexpr const char* where = "classwise_ece";
+  check_bins(bins, where);
+  check(scores, labels, logits, where);
+  const at::Tensor z = widen_half(scores.detach()).to(at::kCPU);
+  const at::Tensor p = (logits ? at::softmax(z, 1) : z).contiguous();
+  const at::Tensor y = labels.to(at::kCPU, at::kLong).contiguous();
+  const int64_t n = p.size(0), k = p.size(1);
+  // One pass: per class j and equal-width bin b, the count, the summed probability of class j and
+  // how many of the bin's samples are of class j (the bin rule of reliability_curve).
+  at::Tensor count = at::zeros({k, bins}, at::kLong), conf = at::zeros({k, bins}, at::kDouble),
+             hits = at::zeros({k, bins}, at::kLong);
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), where, [&] {
+    const scalar_t* pp = p.data_ptr<scalar_t>();
+    const int64_t* py = y.data_ptr<int64_t>();
+    int64_t* pc = count.data_ptr<int64_t>();
+    double* pf = conf.data_ptr<double>();
+    int64_t* ph = hits.data_ptr<int64_t>();
+    // Classes split between the threads: each thread owns its classes' rows of the tables.
+    at::parallel_for(0, k, 1, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < n; ++i) {
+        const scalar_t* row = pp + i * k;
+        for (int64_t j = j0; j < j1; ++j) {
+          const double c = static_cast<double>(row[j]);
+          const int64_t b = bin_of(c, bins);
+          pc[j * bins + b] += 1;
+          pf[j * bins + b] += c;
+          ph[j * bins + b] += py[i] == j;
+        }
+      }
+    });
+  });
+  // sum over classes of sum_b n_b / N |acc_b - conf_b|, averaged over classes
+  const at::Tensor used = count.gt(0);
+  const at::Tensor gap = (hits.to(at::kDouble) - conf).abs();  // n_b |acc_b - conf_b|
+  return (gap * used).sum().item<double>() / static_cast<double>(n) / static_cast<double>(k);
 }
 
 double nll(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
@@ -162,9 +203,13 @@ double nll(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
     return -py.clamp_min(1e-300).log().mean().item<double>();
   }
   check(scores, labels, logits, "nll");
-  const at::Tensor s = scores.detach().to(at::kDouble);
-  const at::Tensor logp = logits ? at::log_softmax(s, 1) : s.clamp_min(1e-300).log();
-  return -logp.gather(1, labels.to(s.device()).unsqueeze(1)).mean().item<double>();
+  const at::Tensor s = widen_half(scores.detach());
+  const at::Tensor y = labels.to(s.device()).unsqueeze(1);
+  if (!logits) {  // only the label's probability is needed: N logarithms, not N K
+    return -s.gather(1, y).to(at::kDouble).clamp_min(1e-300).log().mean().item<double>();
+  }
+  const at::Tensor z = s.to(at::kDouble);
+  return -(z.gather(1, y) - z.logsumexp(1, true)).mean().item<double>();
 }
 
 double brier(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
@@ -173,10 +218,26 @@ double brier(const at::Tensor& scores, const at::Tensor& labels, bool logits) {
     return (p - labels.to(at::kCPU, at::kDouble)).pow(2).mean().item<double>();
   }
   check(scores, labels, logits, "brier");
-  const at::Tensor s = scores.detach().to(at::kDouble);
-  const at::Tensor p = logits ? at::softmax(s, 1) : s;
-  const at::Tensor onehot = at::zeros_like(p).scatter_(1, labels.to(s.device()).unsqueeze(1), 1.0);
-  return (p - onehot).pow(2).sum(1).mean().item<double>();
+  const at::Tensor s = widen_half(scores.detach()).to(at::kCPU);
+  const at::Tensor p = (logits ? at::softmax(s.to(at::kDouble), 1) : s).contiguous();
+  const at::Tensor y = labels.to(at::kCPU, at::kLong).contiguous();
+  // sum_j (p_j - [j = y])^2 = sum_j p_j^2 - 2 p_y + 1: one pass in double, no one-hot matrix.
+  const int64_t n = p.size(0), k = p.size(1);
+  at::Tensor per_row = at::empty({n}, at::kDouble);
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "brier", [&] {
+    const scalar_t* pp = p.data_ptr<scalar_t>();
+    const int64_t* py = y.data_ptr<int64_t>();
+    double* out = per_row.data_ptr<double>();
+    at::parallel_for(0, n, 1024, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const scalar_t* row = pp + i * k;
+        double sq = 0;
+        for (int64_t j = 0; j < k; ++j) sq += static_cast<double>(row[j]) * static_cast<double>(row[j]);
+        out[i] = sq - 2 * static_cast<double>(row[py[i]]) + 1;
+      }
+    });
+  });
+  return per_row.mean().item<double>();
 }
 
 }  // namespace bulwark::metrics

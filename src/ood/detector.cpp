@@ -38,17 +38,18 @@ std::unique_ptr<Detector> load_detector(const std::string& path) {
   return d;
 }
 
+// Half-precision logits and features are scored in float32 (core/probabilities.h: widen_half).
 at::Tensor LogitDetector::score(const at::Tensor& logits) const {
   check_logits(logits, (kind() + ".score").c_str());
   at::NoGradGuard no_grad;
-  return score_impl(logits.detach());
+  return score_impl(widen_half(logits.detach()));
 }
 
 FeatureDetector& FeatureDetector::fit(const at::Tensor& features, const at::Tensor& labels) {
   const std::string where = kind() + ".fit";
   check_matrix(features, where.c_str(), "features", expected_dim());
   at::NoGradGuard no_grad;
-  fit_impl(features.detach(), labels);
+  fit_impl(widen_half(features.detach()), labels);
   dim_ = features.size(1);
   return *this;
 }
@@ -58,7 +59,7 @@ at::Tensor FeatureDetector::score(const at::Tensor& features) const {
   BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
   check_matrix(features, where.c_str(), "features", dim_);
   at::NoGradGuard no_grad;
-  return score_impl(features.detach());
+  return score_impl(widen_half(features.detach()));
 }
 
 void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64_t dim) {

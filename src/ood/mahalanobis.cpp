@@ -23,6 +23,9 @@ void Mahalanobis::fit_impl(const at::Tensor& features, const at::Tensor& labels)
   BULWARK_CHECK_TYPE(!at::isFloatingType(labels.scalar_type()) && labels.scalar_type() != at::kBool, where,
                      ": labels must be integer class labels, got ", labels.scalar_type());
   const int64_t k = labels.numel() ? labels.max().item<int64_t>() + 1 : 0;
+  // Every class 0..K-1 needs a sample, so K <= N: checked before the (K, D) means are allocated.
+  BULWARK_CHECK(k <= features.size(0), where, ": labels go up to ", k - 1, ", but every class 0..", k - 1,
+                " needs a training sample and there are only ", features.size(0), " samples");
   losses::check_labels(labels, features.size(0), std::max<int64_t>(k, 1), where, "labels");
   const at::Tensor f = features.to(at::kCPU, at::kDouble);
   const at::Tensor y = labels.to(at::kCPU, at::kLong);

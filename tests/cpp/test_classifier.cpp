@@ -6,9 +6,12 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include <torch/torch.h>
 
+#include <bulwark/attacks/pgd.h>
 #include <bulwark/core/error.h>
 #include <bulwark/core/module_classifier.h>
 #include <bulwark/core/random.h>
@@ -156,4 +159,43 @@ TEST_CASE("TorchScriptClassifier: clear errors for missing and corrupt files", "
   std::ofstream(path) << "this is not a zip archive";
   CHECK_THROWS_WITH(TorchScriptClassifier(path.string()), Catch::Contains("cannot load"));
   std::filesystem::remove(path);
+}
+
+TEST_CASE("QueryMeter: a result counts its own thread's queries; the totals count all", "[classifier]") {
+  torch::manual_seed(0);
+  Net net;
+  net->eval();  // eval mode throughout: the threads' calls leave the modes as they are
+  ModuleClassifier model(net);
+  const at::Tensor x = inputs(8, 1);
+  const at::Tensor y = at::randint(0, 3, {8}, make_generator(2));
+  attacks::PGDOptions o;
+  o.eps = 0.1;
+  o.steps = 5;
+  o.seed = 0;
+  const attacks::AttackResult alone = attacks::PGD(o).run(model, x, y);
+  CHECK(alone.queries.backward_calls == 5);
+  const QueryCounts before = model.queries();
+  std::vector<attacks::AttackResult> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = attacks::PGD(o).run(model, x, y); });
+  }
+  for (auto& t : threads) t.join();
+  for (const attacks::AttackResult& r : results) {
+    CHECK(r.queries == alone.queries);
+    CHECK(at::equal(r.x_adv, alone.x_adv));
+  }
+  const QueryCounts after = model.queries();
+  CHECK(after.forward_calls - before.forward_calls == 4 * alone.queries.forward_calls);
+  CHECK(after.backward_samples - before.backward_samples == 4 * alone.queries.backward_samples);
+  // Meters nest: an outer meter sees the calls an inner one sees.
+  QueryMeter outer;
+  {
+    QueryMeter inner;
+    model.predict(x);
+    CHECK(inner.counts().forward_calls == 1);
+  }
+  model.predict(x);
+  CHECK(outer.counts().forward_calls == 2);
+  CHECK(outer.counts().forward_samples == 16);
 }

@@ -16,6 +16,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <bulwark/core/bounds.h>
+#include <bulwark/core/query_counts.h>
 
 namespace bulwark {
 
@@ -24,14 +25,6 @@ struct ClassifierOptions {
   std::optional<int64_t> num_classes;   // K; taken from the first call when not given
   std::vector<int64_t> input_shape;     // one sample's shape (without N); empty: any
   bool eval_mode = true;                // run the model in eval mode during each call
-};
-
-// What the model was asked: calls, and samples summed over calls.
-struct QueryCounts {
-  int64_t forward_calls = 0;
-  int64_t forward_samples = 0;
-  int64_t backward_calls = 0;
-  int64_t backward_samples = 0;
 };
 
 // logits: (N, K); loss: (N,) per-sample losses; grad: d sum(loss) / dx, shaped like x.
@@ -109,6 +102,8 @@ class Classifier {
   const Bounds& bounds() const { return options_.bounds; }
   const ClassifierOptions& options() const { return options_; }
 
+  // Every call made to this classifier, from any thread. A result's own queries come from a
+  // QueryMeter (query_counts.h), which counts only its thread's calls.
   QueryCounts queries() const;
   void reset_queries();
 
@@ -132,15 +127,14 @@ class Classifier {
   void check_before_forward(const at::Tensor& x, const char* where) const;
   // Checks the model's logits z for x and counts the forward.
   void check_logits_out(const at::Tensor& x, const at::Tensor& z, const char* where);
+  // Adds to the totals and to the calling thread's QueryMeters.
+  void count(const QueryCounts& c);
   // check_input without the scan of the values.
   void check_structure(const at::Tensor& x, const char* where) const;
 
   ClassifierOptions options_;
   std::atomic<int64_t> num_classes_{-1};
-  std::atomic<int64_t> forward_calls_{0};
-  std::atomic<int64_t> forward_samples_{0};
-  std::atomic<int64_t> backward_calls_{0};
-  std::atomic<int64_t> backward_samples_{0};
+  QueryTotals queries_;
 };
 
 namespace detail {

@@ -6,6 +6,8 @@
 // Like Classifier: the public calls check what goes in and what comes out, count the queries,
 // and never change the model (parameters, .grad, requires_grad, train/eval mode).
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -46,10 +48,11 @@ class TextVictim {
   const Tokenizer& tokenizer() const { return tokenizer_; }
   int64_t max_len() const { return max_len_; }
   // K, known after the first call.
-  int64_t num_classes() const { return num_classes_; }
+  int64_t num_classes() const { return num_classes_.load(); }
 
-  QueryCounts queries() const { return queries_; }
-  void reset_queries() { queries_ = {}; }
+  // Every call, from any thread; a result's own come from a QueryMeter (core/query_counts.h).
+  QueryCounts queries() const { return queries_.load(); }
+  void reset_queries() { queries_.reset(); }
   virtual std::string repr() const;
 
  protected:
@@ -66,8 +69,8 @@ class TextVictim {
   std::shared_ptr<const Vocabulary> vocabulary_;
   Tokenizer tokenizer_;
   int64_t max_len_;
-  int64_t num_classes_ = -1;
-  QueryCounts queries_;
+  std::atomic<int64_t> num_classes_{-1};  // set by the first call, from any thread
+  QueryTotals queries_;
 };
 
 // A C++ text model (EmbeddingBagClassifier, TextCNN or any TextModel): white-box.
