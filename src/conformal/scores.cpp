@@ -129,8 +129,18 @@ at::Tensor prediction_sets(const Score& score, const at::Tensor& probs, const at
   const int64_t n = p.size(0), k = p.size(1);
   BULWARK_ASSERT(th.numel() == 1 || th.numel() == k);
   const bool one = th.numel() == 1;
-  at::Tensor out = at::zeros({n, k}, at::TensorOptions(at::kBool));
   const double* pt = th.data_ptr<double>();
+  if (score.kind == ScoreKind::LAC && one && p.scalar_type() == at::kFloat) {
+    // 1 - p <= t in double (as the fit scored) holds exactly for the float32 p >= f, f the
+    // smallest float with 1 - f <= t (1 - p is exact in double for a float p): one vectorised
+    // comparison instead of a scalar pass.
+    const double t = pt[0];
+    float f = static_cast<float>(1.0 - t);
+    while (f > -1.0f && 1.0 - static_cast<double>(std::nextafter(f, -2.0f)) <= t) f = std::nextafter(f, -2.0f);
+    while (f < 2.0f && !(1.0 - static_cast<double>(f) <= t)) f = std::nextafter(f, 2.0f);
+    return p.ge(f).to(probs.device());
+  }
+  at::Tensor out = at::zeros({n, k}, at::TensorOptions(at::kBool));
   bool* po = out.data_ptr<bool>();
   if (score.kind == ScoreKind::LAC) {  // 1 - p <= t, element by element (in double, as the fit)
     AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "prediction_sets", [&] {

@@ -203,3 +203,20 @@ def test_risk_control_bad_input():
         bw.conformal.ConformalRiskControl(alpha=0.01).fit(torch.full((10, 5), 0.5, dtype=torch.float64), lam)
     with pytest.raises(ValueError, match="call fit"):
         bw.conformal.ConformalRiskControl().predict(torch.rand(3, 2))
+
+
+def test_lac_sets_of_float32_probabilities_follow_the_double_rule_exactly():
+    # LAC's sets on float32 input are one vectorised comparison with a float threshold; they must
+    # equal the rule 1 - p <= q evaluated in double, also for probabilities next to the threshold.
+    g = torch.Generator().manual_seed(3)
+    p = torch.softmax(3 * torch.randn(3000, 10, generator=g), 1)
+    y = torch.multinomial(p, 1, generator=g).squeeze(1)
+    cp = bw.conformal.SplitConformal("lac", alpha=0.1).fit(p[:2000], y[:2000])
+    q = cp.threshold
+    edge = torch.tensor(1 - q, dtype=torch.float32)
+    near = torch.stack([torch.nextafter(edge, torch.tensor(-1.0)), edge, torch.nextafter(edge, torch.tensor(2.0))])
+    test = p[2000:].clone()
+    test[:3, 0] = near  # rows need not sum to 1 exactly for this check: renormalise the rest
+    test[:3, 1:] *= ((1 - near) / test[:3, 1:].sum(1))[:, None]
+    sets = torch.as_tensor(cp.predict(test))
+    assert torch.equal(sets, (1 - test.double()) <= q)
