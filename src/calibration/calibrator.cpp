@@ -55,7 +55,11 @@ at::Tensor Calibrator::predict_proba(const at::Tensor& scores) const {
   const std::string where = kind() + ".predict_proba";
   check_fitted(scores, where);
   at::NoGradGuard no_grad;
-  return predict_proba_impl(widen_half(scores.detach())).to(scores.device(), scores.scalar_type());
+  const at::Tensor out = predict_proba_impl(widen_half(scores.detach()));
+  // Finite inputs and fitted (or loaded and range-checked) parameters give finite probabilities;
+  // anything else is reported, never returned.
+  check_finite(out, where.c_str(), "the calibrated probabilities");
+  return out.to(scores.device(), scores.scalar_type());
 }
 
 void Calibrator::save(const std::string& path) const {

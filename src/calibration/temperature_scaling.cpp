@@ -159,8 +159,10 @@ void TemperatureScaling::write(json::Object& o) const {
 void TemperatureScaling::read(const json::Object& o, const std::string& path) {
   temperature_ = o.number("temperature");
   nll_ = o.number("nll");
-  BULWARK_CHECK_AS(FormatError, std::isfinite(temperature_) && temperature_ > 0, path,
-                   ": temperature must be a finite number > 0, got ", temperature_);
+  // Logits are divided by it in their own precision: outside [1e-8, 1e8] a float32 quotient
+  // overflows or vanishes, and no fit on real logits lands there.
+  BULWARK_CHECK_AS(FormatError, std::isfinite(temperature_) && temperature_ >= 1e-8 && temperature_ <= 1e8, path,
+                   ": temperature must lie in [1e-8, 1e8], got ", temperature_);
 }
 
 }  // namespace bulwark::calibration

@@ -38,11 +38,20 @@ std::unique_ptr<Detector> load_detector(const std::string& path) {
   return d;
 }
 
+namespace {
+// Finite inputs and fitted (or loaded and range-checked) parameters give finite scores; anything
+// else is reported, never returned as an OOD score.
+at::Tensor checked_scores(at::Tensor scores, const std::string& where) {
+  check_finite(scores, where.c_str(), "the detector's scores");
+  return scores;
+}
+}  // namespace
+
 // Half-precision logits and features are scored in float32 (core/probabilities.h: widen_half).
 at::Tensor LogitDetector::score(const at::Tensor& logits) const {
   check_logits(logits, (kind() + ".score").c_str());
   at::NoGradGuard no_grad;
-  return score_impl(widen_half(logits.detach()));
+  return checked_scores(score_impl(widen_half(logits.detach())), kind() + ".score");
 }
 
 FeatureDetector& FeatureDetector::fit(const at::Tensor& features, const at::Tensor& labels) {
@@ -59,7 +68,7 @@ at::Tensor FeatureDetector::score(const at::Tensor& features) const {
   BULWARK_CHECK_AS(NotFittedError, fitted(), where, ": call fit() first");
   check_matrix(features, where.c_str(), "features", dim_);
   at::NoGradGuard no_grad;
-  return score_impl(widen_half(features.detach()));
+  return checked_scores(score_impl(widen_half(features.detach())), where);
 }
 
 void check_matrix(const at::Tensor& x, const char* where, const char* arg, int64_t dim) {

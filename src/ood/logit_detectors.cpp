@@ -17,8 +17,10 @@ at::Tensor MaxLogit::score_impl(const at::Tensor& logits) const {
 }
 
 Energy::Energy(double temperature) : temperature_(temperature) {
-  BULWARK_CHECK(std::isfinite(temperature) && temperature > 0, "Energy: temperature must be > 0, got ",
-                temperature);
+  // Logits are divided by it in their own precision: outside [1e-8, 1e8] a float32 quotient
+  // overflows or vanishes.
+  BULWARK_CHECK(std::isfinite(temperature) && temperature >= 1e-8 && temperature <= 1e8,
+                "Energy: temperature must lie in [1e-8, 1e8], got ", temperature);
 }
 
 at::Tensor Energy::score_impl(const at::Tensor& logits) const {
@@ -29,8 +31,8 @@ void Energy::write(json::Object& o) const { o.set("temperature", temperature_); 
 
 void Energy::read(const json::Object& o, const std::string& path) {
   temperature_ = o.number("temperature");
-  BULWARK_CHECK_AS(FormatError, std::isfinite(temperature_) && temperature_ > 0, path,
-                   ": temperature must be > 0");
+  BULWARK_CHECK_AS(FormatError, std::isfinite(temperature_) && temperature_ >= 1e-8 && temperature_ <= 1e8, path,
+                   ": temperature must lie in [1e-8, 1e8], got ", temperature_);
 }
 
 at::Tensor Entropy::score_impl(const at::Tensor& logits) const {
