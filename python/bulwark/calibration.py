@@ -85,6 +85,11 @@ class TemperatureScaling(_Calibrator):
     def iterations(self):
         return self._impl.iterations
 
+    @property
+    def nll(self):
+        """The mean NLL of the fitting data at the fitted temperature (saved with it)."""
+        return self._impl.nll
+
     def _restore(self):  # what the loaded C++ object holds (C++'s defaults: files keep no fit settings)
         self.tol, self.max_iter = self._impl.tol, self._impl.max_iter
 

@@ -182,3 +182,28 @@ def test_reliability_diagram(fashion_logits):
     with pytest.raises(TypeError, match="axes must be a pair"):
         bw.plot.reliability_diagram(z[:10], y[:10], logits=True, axes=top)
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("bins", [10, 15, 20])
+def test_confidences_on_every_bin_edge_follow_the_stated_rule(bins):
+    # docs/calibration.md: bin = ceil(c B) - 1 in double, clamped; a confidence on an edge goes
+    # where c B rounds (one ulp above 11/15, 15 c rounds to 11: bin 10 of 15).
+    edges = np.array([b / bins for b in range(bins + 1)])
+    conf = np.concatenate([edges, np.nextafter(edges, 2), np.nextafter(edges, -1)]).clip(0, 1)
+    correct = np.arange(len(conf)) % 3 == 0
+    # binary scores (N,) are binned as they are: P(y = 1) against y
+    curve = bw.metrics.reliability_curve(torch.tensor(conf), torch.tensor(correct.astype(np.int64)), bins=bins)
+    want = np.clip(np.ceil(conf * bins).astype(np.int64) - 1, 0, bins - 1)
+    assert np.array_equal(np.asarray(curve["count"]), np.bincount(want, minlength=bins))
+    if bins == 15:
+        c = np.nextafter(11 / 15, 2)  # the example of the docs
+        assert np.ceil(c * 15) - 1 == 10 and np.digitize(c, np.linspace(0, 1, 16), right=True) - 1 == 11
+
+
+def test_temperature_scaling_reports_the_nll_at_its_temperature():
+    g = torch.Generator().manual_seed(4)
+    y = torch.randint(0, 4, (400,), generator=g)
+    z = 4 * (torch.randn(400, 4, generator=g) + torch.nn.functional.one_hot(y, 4))
+    ts = bw.calibration.TemperatureScaling().fit(z, y)
+    # the fit sums float32 exponentials in double, the metric works in double: equal to 1e-6
+    assert ts.nll == pytest.approx(bw.metrics.nll(z / ts.temperature, y, logits=True), rel=1e-6)
