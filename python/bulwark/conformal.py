@@ -42,7 +42,9 @@ class SplitConformal(WithOptions):
         score: ``"lac"``, ``"aps"``, ``"raps"``, ``"saps"`` or ``"topk"`` (see the module doc).
         alpha: miscoverage level in (0, 1).
         randomized: the randomised score (exact coverage) or not (conservative).
-        lam, k_reg: RAPS penalty and free ranks; ``lam`` is also SAPS's rank weight.
+        lam, k_reg: RAPS penalty and free ranks; ``lam`` is also SAPS's rank weight. ``lam``
+            defaults to the score's own: 0.01 for RAPS (Angelopoulos et al. 2021), 0.2 for SAPS
+            (TorchCP's default; Huang et al. 2023 tune it on held-out data from a grid).
         input: ``"probs"`` (checked: in [0, 1], rows summing to 1) or ``"logits"``.
         seed: for the uniforms of randomised scores (default: ``bw.seed``'s).
 
@@ -51,7 +53,7 @@ class SplitConformal(WithOptions):
     """
 
     _core_cls = "SplitConformal"
-    def __init__(self, score="aps", alpha=0.1, randomized=True, lam=0.01, k_reg=5, input="probs",
+    def __init__(self, score="aps", alpha=0.1, randomized=True, lam=None, k_reg=5, input="probs",
                  seed=None):
         self._build(getattr(_core.conformal, self._core_cls), _core.conformal.ConformalOptions, locals())
 

@@ -35,7 +35,7 @@ void bind_conformal(py::module_& m) {
                    [](ScoreKind k) { return to_string(k); })
       .add("alpha", &ConformalOptions::alpha)
       .add_at("randomized", [](ConformalOptions& o) -> bool& { return o.score.randomized; })
-      .add_at("lam", [](ConformalOptions& o) -> double& { return o.score.lam; })
+      .add_at("lam", [](ConformalOptions& o) -> std::optional<double>& { return o.score.lam; })
       .add_at("k_reg", [](ConformalOptions& o) -> int64_t& { return o.score.k_reg; })
       .add_enum_at("input", [](ConformalOptions& o) -> bool& { return o.logits; }, parse_input,
                    [](bool logits) { return std::string(logits ? "logits" : "probs"); })

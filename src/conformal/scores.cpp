@@ -15,15 +15,16 @@
 namespace bulwark::conformal {
 
 void Score::validate(const char* where) const {
-  BULWARK_CHECK(std::isfinite(lam) && lam >= 0, where, ": lam must be finite and >= 0, got ", lam);
+  BULWARK_CHECK(std::isfinite(lam_value()) && lam_value() >= 0, where, ": lam must be finite and >= 0, got ",
+                lam_value());
   BULWARK_CHECK(k_reg >= 0, where, ": k_reg must be >= 0, got ", k_reg);
 }
 
 std::string Score::repr() const {
   std::string s = "'" + to_string(kind) + "'";
   if (kind != ScoreKind::LAC) s += detail::str(", randomized=", randomized ? "True" : "False");
-  if (kind == ScoreKind::RAPS) s += detail::str(", lam=", lam, ", k_reg=", k_reg);
-  if (kind == ScoreKind::SAPS) s += detail::str(", lam=", lam);
+  if (kind == ScoreKind::RAPS) s += detail::str(", lam=", lam_value(), ", k_reg=", k_reg);
+  if (kind == ScoreKind::SAPS) s += detail::str(", lam=", lam_value());
   return s;
 }
 
@@ -60,8 +61,8 @@ inline double score_at(const Score& s, int64_t r, double p, double before, doubl
     case ScoreKind::LAC: return 1.0 - p;
     case ScoreKind::APS: return before + w * p;
     case ScoreKind::RAPS:
-      return before + w * p + s.lam * static_cast<double>(std::max<int64_t>(0, r + 1 - s.k_reg));
-    case ScoreKind::SAPS: return r == 0 ? w * p_max : p_max + s.lam * (static_cast<double>(r) - 1 + w);
+      return before + w * p + s.lam_value() * static_cast<double>(std::max<int64_t>(0, r + 1 - s.k_reg));
+    case ScoreKind::SAPS: return r == 0 ? w * p_max : p_max + s.lam_value() * (static_cast<double>(r) - 1 + w);
     case ScoreKind::TopK: return static_cast<double>(r) + w;
   }
   return 0;

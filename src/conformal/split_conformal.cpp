@@ -35,6 +35,7 @@ double conformal_quantile(const at::Tensor& scores, double alpha, const char* wh
 void SplitConformal::check_options(ConformalOptions& options, const std::string& owner) {
   BULWARK_CHECK(options.alpha > 0 && options.alpha < 1, owner, ": alpha must be in (0, 1), got ", options.alpha);
   options.score.validate(owner.c_str());
+  options.score.lam = options.score.lam_value();  // the score's default, resolved and reported
   if (!options.seed) options.seed = default_seed();
 }
 
@@ -112,7 +113,7 @@ using Kinds = SavedKinds<SplitConformal, SplitConformal, ClassConditionalConform
 void SplitConformal::write(json::Object& o) const {
   o.set("score", to_string(options_.score.kind))
       .set("randomized", options_.score.randomized)
-      .set("lam", options_.score.lam)
+      .set("lam", options_.score.lam_value())
       .set("k_reg", static_cast<double>(options_.score.k_reg))
       .set("alpha", options_.alpha)
       .set("input", std::string(options_.logits ? "logits" : "probs"))

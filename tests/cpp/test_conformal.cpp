@@ -44,8 +44,8 @@ double reference_score(const Score& s, const at::Tensor& row, int64_t y, double 
   switch (s.kind) {
     case ScoreKind::LAC: return 1 - p(y);
     case ScoreKind::APS: return before + w * p(y);
-    case ScoreKind::RAPS: return before + w * p(y) + s.lam * std::max<int64_t>(0, r + 1 - s.k_reg);
-    case ScoreKind::SAPS: return r == 0 ? w * p(order[0]) : p(order[0]) + s.lam * (r - 1 + w);
+    case ScoreKind::RAPS: return before + w * p(y) + s.lam_value() * std::max<int64_t>(0, r + 1 - s.k_reg);
+    case ScoreKind::SAPS: return r == 0 ? w * p(order[0]) : p(order[0]) + s.lam_value() * (r - 1 + w);
     case ScoreKind::TopK: return r + w;
   }
   return 0;

@@ -220,3 +220,8 @@ def test_lac_sets_of_float32_probabilities_follow_the_double_rule_exactly():
     test[:3, 1:] *= ((1 - near) / test[:3, 1:].sum(1))[:, None]
     sets = torch.as_tensor(cp.predict(test))
     assert torch.equal(sets, (1 - test.double()) <= q)
+
+
+def test_lam_defaults_to_each_scores_own_value():
+    C = bw.conformal.SplitConformal
+    assert C("raps").lam == 0.01 and C("saps").lam == 0.2 and C("saps", lam=0.05).lam == 0.05

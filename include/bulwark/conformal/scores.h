@@ -12,6 +12,7 @@
 // The set of a sample is {y : s(x, y, u) <= threshold}, with the sample's one u for every label.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,13 @@ enum class ScoreKind { LAC, APS, RAPS, SAPS, TopK };
 struct Score {
   ScoreKind kind = ScoreKind::APS;
   bool randomized = true;  // ignored by LAC, which has no randomised form
-  double lam = 0.01;       // RAPS penalty per rank beyond k_reg; SAPS weight of the ranks
+  // RAPS: the penalty per rank beyond k_reg, default 0.01 (Angelopoulos et al. 2021). SAPS: the
+  // weight of the ranks, default 0.2 (TorchCP's; Huang et al. 2023 tune it on held-out data from
+  // a grid — do so for your model). Unset: the score's default (lam_value()).
+  std::optional<double> lam;
   int64_t k_reg = 5;       // RAPS
 
+  double lam_value() const { return lam.value_or(kind == ScoreKind::SAPS ? 0.2 : 0.01); }
   void validate(const char* where) const;
   std::string repr() const;
 };
