@@ -77,16 +77,16 @@ class AdversarialTrainer:
         fn = "AdversarialTrainer"
         from .classifier import Classifier
         if isinstance(model, Classifier) or not callable(model):
-            raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), got "
+            raise _core.ArgumentTypeError(f"{fn}: model must be the nn.Module being trained (or a callable), got "
                             f"{type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"{fn}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         if scheduler is not None and not (hasattr(scheduler, "step") and hasattr(scheduler, "state_dict")):
-            raise TypeError(f"{fn}: scheduler must be a torch.optim.lr_scheduler object or None, got "
+            raise _core.ArgumentTypeError(f"{fn}: scheduler must be a torch.optim.lr_scheduler object or None, got "
                             f"{type(scheduler).__name__}")
         scheduler_step = check_str(scheduler_step, fn, "scheduler_step")
         if scheduler_step not in ("epoch", "batch"):
-            raise ValueError(f"{fn}: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+            raise _core.InvalidArgumentError(f"{fn}: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         # The loop's options are C++'s AdversarialTrainingOptions: names, defaults and checks live
         # there (bulwark/_options.py); scheduler_step, checkpoint and progress are Python's own.
@@ -150,10 +150,10 @@ class AdversarialTrainer:
             except StopIteration:
                 return None
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-                raise TypeError(f"{fn}: {name} must yield (inputs, labels) pairs, got {type(batch).__name__}")
+                raise _core.ArgumentTypeError(f"{fn}: {name} must yield (inputs, labels) pairs, got {type(batch).__name__}")
             x, _ = as_tensor(batch[0], fn, f"{name} inputs")
             if not x.dtype.is_floating_point:
-                raise TypeError(f"{fn}: {name} inputs must be floating point, got {x.dtype}")
+                raise _core.ArgumentTypeError(f"{fn}: {name} inputs must be floating point, got {x.dtype}")
             return x, as_labels(batch[1], fn, f"{name} labels", device=x.device)
 
         return _core.data.FunctionBatches(begin, next_batch, batches)
@@ -273,7 +273,7 @@ def _to_json(value, fn, what):
     try:
         return json.dumps(_plain(value), allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"{fn}: {what} cannot be saved as JSON ({e})") from None
+        raise _core.ArgumentTypeError(f"{fn}: {what} cannot be saved as JSON ({e})") from None
 
 
 # A scheduler's state_dict round-trips exactly: tuples, dicts with non-string keys (MultiStepLR's
@@ -296,7 +296,7 @@ def _tag(v):
         return {"__items__": items, "kind": kind}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    raise TypeError(f"a {type(v).__name__}")
+    raise _core.ArgumentTypeError(f"a {type(v).__name__}")
 
 
 def _untag(v):
@@ -323,7 +323,7 @@ def _scheduler_json(state, fn):
     try:
         return json.dumps(_tag({k: x for k, x in state.items() if not callable(x)}), allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"{fn}: the scheduler's state cannot be saved: it holds {e}") from None
+        raise _core.ArgumentTypeError(f"{fn}: the scheduler's state cannot be saved: it holds {e}") from None
 
 
 def _scheduler_from_json(text):

@@ -1,5 +1,6 @@
 """save/load for Python classes over a fitted C++ object that writes one JSON file."""
 
+from . import _core
 from ._convert import check_path
 
 
@@ -19,7 +20,7 @@ class SavedObject:
         p = check_path(path, f"{cls.__name__}.load")
         impl = cls._load_impl(p)
         if impl.kind != cls.__name__:
-            raise ValueError(f"{cls.__name__}.load: {p} holds a {impl.kind}, not a {cls.__name__}")
+            raise _core.InvalidArgumentError(f"{cls.__name__}.load: {p} holds a {impl.kind}, not a {cls.__name__}")
         return cls._wrap(impl)
 
     @classmethod

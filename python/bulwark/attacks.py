@@ -277,19 +277,19 @@ def _named(attacks, fn):
         for a in attacks:
             items.append((repr(a), a))
     else:
-        raise TypeError(f"{fn}: attacks must be an Attack, a list of them or a dict name -> Attack, "
+        raise _core.ArgumentTypeError(f"{fn}: attacks must be an Attack, a list of them or a dict name -> Attack, "
                         f"got {type(attacks).__name__}")
     out = []
     for name, a in items:
         if not isinstance(a, Attack):
-            raise TypeError(f"{fn}: attacks must hold bulwark attacks, got {type(a).__name__} "
+            raise _core.ArgumentTypeError(f"{fn}: attacks must hold bulwark attacks, got {type(a).__name__} "
                             f"for {name!r}")
         if not isinstance(name, str):
-            raise TypeError(f"{fn}: attack names must be strings, got {type(name).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: attack names must be strings, got {type(name).__name__}")
         out.append((name, a._impl))
     names = [n for n, _ in out]
     if len(set(names)) != len(names):
-        raise ValueError(f"{fn}: attack names must be unique, got {names}")
+        raise _core.InvalidArgumentError(f"{fn}: attack names must be unique, got {names}")
     return out
 
 
@@ -312,7 +312,7 @@ def evaluate(model, data, attacks, batch_size=250, progress=True):
         try:
             batches = iter(data)
         except TypeError:
-            raise TypeError(f"{fn}: data must be an (x, y) pair or an iterable of (x, y) batches, "
+            raise _core.ArgumentTypeError(f"{fn}: data must be an (x, y) pair or an iterable of (x, y) batches, "
                             f"got {type(data).__name__}") from None
     state = {"was_numpy": False}
 
@@ -321,7 +321,7 @@ def evaluate(model, data, attacks, batch_size=250, progress=True):
         if item is None:
             return None
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise TypeError(f"{fn}: each batch of data must be an (x, y) pair, got {type(item).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: each batch of data must be an (x, y) pair, got {type(item).__name__}")
         t, state["was_numpy"] = as_tensor(item[0], fn, "x")
         return t, as_labels(item[1], fn, device=t.device)
 

@@ -14,7 +14,7 @@ def _check_options(fn, bounds, num_classes, input_shape, eval_mode):
     if input_shape is None:
         input_shape = []
     elif not isinstance(input_shape, (tuple, list, torch.Size)):
-        raise TypeError(f"{fn}: input_shape must be a tuple of ints, got {type(input_shape).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: input_shape must be a tuple of ints, got {type(input_shape).__name__}")
     input_shape = [check_int(d, fn, "input_shape", low=1) for d in input_shape]
     return bounds, num_classes, input_shape, check_bool(eval_mode, fn, "eval_mode")
 
@@ -46,12 +46,12 @@ class Classifier:
     def __init__(self, model, bounds=(0.0, 1.0), num_classes=None, input_shape=None,
                  eval_mode=True, features=None):
         if isinstance(model, Classifier):
-            raise TypeError("Classifier: model is already a bulwark.Classifier")
+            raise _core.ArgumentTypeError("Classifier: model is already a bulwark.Classifier")
         opts = _check_options("Classifier", bounds, num_classes, input_shape, eval_mode)
         if features is None:
             features = getattr(model, "logits_and_features", None)
         if features is not None and not callable(features):
-            raise TypeError(f"Classifier: features must be callable (x -> (logits, features)), got "
+            raise _core.ArgumentTypeError(f"Classifier: features must be callable (x -> (logits, features)), got "
                             f"{type(features).__name__}")
         self._impl = _core.PythonClassifier(model, *opts, features)
 
@@ -60,14 +60,14 @@ class Classifier:
              device="cpu"):
         """A classifier over a TorchScript file (``torch.jit.save``), run by C++ without Python."""
         if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"Classifier.load: path must be a str or os.PathLike, got {type(path).__name__}")
+            raise _core.ArgumentTypeError(f"Classifier.load: path must be a str or os.PathLike, got {type(path).__name__}")
         opts = _check_options("Classifier.load", bounds, num_classes, input_shape, eval_mode)
         if not isinstance(device, (str, torch.device)):
-            raise TypeError(f"Classifier.load: device must be a str or torch.device, got {type(device).__name__}")
+            raise _core.ArgumentTypeError(f"Classifier.load: device must be a str or torch.device, got {type(device).__name__}")
         try:
             device = str(torch.device(device))
         except RuntimeError as e:
-            raise ValueError(f"Classifier.load: device {device!r} is not a device: {e}") from None
+            raise _core.InvalidArgumentError(f"Classifier.load: device {device!r} is not a device: {e}") from None
         self = cls.__new__(cls)
         self._impl = _core.TorchScriptClassifier(os.fspath(path), *opts, device)
         return self
@@ -156,5 +156,5 @@ def as_classifier(model, fn):
         return model
     if callable(model):
         return Classifier(model)
-    raise TypeError(f"{fn}: model must be a bulwark.Classifier, an nn.Module or a callable, "
+    raise _core.ArgumentTypeError(f"{fn}: model must be a bulwark.Classifier, an nn.Module or a callable, "
                     f"got {type(model).__name__}")

@@ -121,7 +121,7 @@ class ClassConditionalConformal(SplitConformal):
 def _sets_and_labels(fn, sets, labels):
     s, was_numpy = as_tensor(sets, fn, "sets")
     if s.dtype != torch.bool:
-        raise TypeError(f"{fn}: sets must be a bool mask (N, K), got dtype {s.dtype}")
+        raise _core.ArgumentTypeError(f"{fn}: sets must be a bool mask (N, K), got dtype {s.dtype}")
     return s, as_labels(labels, fn, "labels", device=s.device), was_numpy
 
 
@@ -135,7 +135,7 @@ def set_size(sets):
     """``(mean size, histogram)``: ``histogram[j]`` is the number of sets of size j, j = 0..K."""
     s, was_numpy = as_tensor(sets, "set_size", "sets")
     if s.dtype != torch.bool or s.dim() != 2:
-        raise TypeError(f"set_size: sets must be a bool mask (N, K), got {s.dtype} {tuple(s.shape)}")
+        raise _core.ArgumentTypeError(f"set_size: sets must be a bool mask (N, K), got {s.dtype} {tuple(s.shape)}")
     sizes = _core.conformal.set_sizes(s)
     hist = torch.bincount(sizes.cpu(), minlength=s.shape[1] + 1)
     return float(sizes.double().mean()), back(hist, was_numpy)
@@ -190,12 +190,12 @@ def coverage_under_attack(predictor, model, x, y, attack, batch_size=500):
     ``attack(model, x, y)``. Returns ``{"clean": {"coverage", "mean_size"}, "attacked": {...}}``."""
     fn = "coverage_under_attack"
     if not isinstance(predictor, SplitConformal):
-        raise TypeError(f"{fn}: predictor must be a fitted bw.conformal predictor, got "
+        raise _core.ArgumentTypeError(f"{fn}: predictor must be a fitted bw.conformal predictor, got "
                         f"{type(predictor).__name__}")
     from .attacks import Attack
     from .classifier import as_classifier
     if not isinstance(attack, Attack):
-        raise TypeError(f"{fn}: attack must be a bulwark attack, got {type(attack).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: attack must be a bulwark attack, got {type(attack).__name__}")
     clf = as_classifier(model, fn)
     xt, _ = as_tensor(x, fn, "x")
     yt = as_labels(y, fn, "y", device=xt.device)
@@ -242,7 +242,7 @@ class ConformalRiskControl:
         fn = "ConformalRiskControl"
         self.alpha = check_real(alpha, fn, "alpha")
         if not 0 < self.alpha < 1:
-            raise ValueError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
+            raise _core.InvalidArgumentError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
         self.bound = check_real(bound, fn, "bound", low=0, low_inclusive=False)
         self.lambda_ = None
 
@@ -257,7 +257,7 @@ class ConformalRiskControl:
     def predict(self, scores):
         """Multi-label sets ``scores >= 1 - lambda_`` (``(n, K)`` bool), for scores in [0, 1]."""
         if self.lambda_ is None:
-            raise ValueError("ConformalRiskControl.predict: call fit() first")
+            raise _core.InvalidArgumentError("ConformalRiskControl.predict: call fit() first")
         s, was_numpy = as_tensor(scores, "ConformalRiskControl.predict", "scores")
         return back(s >= 1 - self.lambda_, was_numpy)
 

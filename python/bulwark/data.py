@@ -25,7 +25,7 @@ class Batches:
         x, _ = as_tensor(inputs, fn, "inputs")
         y, _ = as_tensor(labels, fn, "labels")
         if y.dtype != torch.int64:
-            raise TypeError(f"{fn}: labels must be int64, got {y.dtype}")
+            raise _core.ArgumentTypeError(f"{fn}: labels must be int64, got {y.dtype}")
         self._impl = _core.data.TensorBatches(x, y, check_int(batch_size, fn, "batch_size", low=1),
                                               check_bool(shuffle, fn, "shuffle"))
         self.seed = get_seed() if seed is None else check_seed(seed, fn)
@@ -53,14 +53,14 @@ def fashion_mnist(split="train", dir=None):
     """
     split = check_str(split, "fashion_mnist", "split")
     if dir is not None and not isinstance(dir, (str, os.PathLike)):
-        raise TypeError(f"fashion_mnist: dir must be a path, got {type(dir).__name__}")
+        raise _core.ArgumentTypeError(f"fashion_mnist: dir must be a path, got {type(dir).__name__}")
     return _core.data.fashion_mnist(split, "" if dir is None else os.fspath(dir))
 
 
 def read_idx(path):
     """An idx file (optionally gzip'd) of unsigned bytes as a uint8 tensor."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"read_idx: path must be a path, got {type(path).__name__}")
+        raise _core.ArgumentTypeError(f"read_idx: path must be a path, got {type(path).__name__}")
     return _core.data.read_idx(os.fspath(path))
 
 
@@ -72,14 +72,14 @@ def digits(path=None):
     ``python3-sklearn`` (``digits.csv.gz``), or ``path`` / ``$BULWARK_DIGITS_PATH``.
     """
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"digits: path must be a path, got {type(path).__name__}")
+        raise _core.ArgumentTypeError(f"digits: path must be a path, got {type(path).__name__}")
     return _core.data.digits("" if path is None else os.fspath(path))
 
 
 def _ood_args(fn, n, shape, seed):
     n = check_int(n, fn, "n", low=0)
     if not isinstance(shape, (tuple, list)):
-        raise TypeError(f"{fn}: shape must be a tuple of ints, got {type(shape).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: shape must be a tuple of ints, got {type(shape).__name__}")
     shape = [check_int(d, fn, "shape", low=1) for d in shape]
     seed = check_seed(seed, fn, allow_none=True)
     return n, shape, get_seed() if seed is None else seed
@@ -126,7 +126,7 @@ def spam_assassin(split="train", test_fraction=0.2, seed=0, deduplicate=True, di
     split = check_str(split, fn, "split")
     test_fraction = check_real(test_fraction, fn, "test_fraction", low=0, low_inclusive=False)
     if dir is not None and not isinstance(dir, (str, os.PathLike)):
-        raise TypeError(f"{fn}: dir must be a path, got {type(dir).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: dir must be a path, got {type(dir).__name__}")
     return _core.data.spam_assassin(split, test_fraction, check_seed(seed, fn),
                                     check_bool(deduplicate, fn, "deduplicate"),
                                     "" if dir is None else os.fspath(dir))

@@ -63,9 +63,9 @@ def _loss_args(fn, model, x, y, bounds, eval_while_crafting):
     (bulwark/_options.py), which check the values."""
     from .classifier import Classifier
     if isinstance(model, Classifier):
-        raise TypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
+        raise _core.ArgumentTypeError(f"{fn}: model must be the nn.Module being trained (or a callable), not a bw.Classifier")
     if not callable(model):
-        raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: model must be callable, got {type(model).__name__}")
     crafter = Classifier(_crafting_module(model), bounds=bounds,
                          eval_mode=check_bool(eval_while_crafting, fn, "eval_while_crafting"))
     xt, _ = as_tensor(x, fn, "x")
@@ -83,15 +83,15 @@ def _attack_form(fn, eps, attack):
     from .attacks import Attack
     if attack is None:
         if eps is None:
-            raise TypeError(f"{fn}: give eps (and the attack settings) or attack=, an attack object")
+            raise _core.ArgumentTypeError(f"{fn}: give eps (and the attack settings) or attack=, an attack object")
         return None
     if eps is not None:
-        raise TypeError(f"{fn}: give eps or attack=, not both (the attack object carries its own eps)")
+        raise _core.ArgumentTypeError(f"{fn}: give eps or attack=, not both (the attack object carries its own eps)")
     if not isinstance(attack, Attack):
-        raise TypeError(f"{fn}: attack must be a bulwark attack (bw.attacks.PGD, APGD, ...), got "
+        raise _core.ArgumentTypeError(f"{fn}: attack must be a bulwark attack (bw.attacks.PGD, APGD, ...), got "
                         f"{type(attack).__name__}")
     if attack.targeted:
-        raise ValueError(f"{fn}: attack must be untargeted, got {attack!r}")
+        raise _core.InvalidArgumentError(f"{fn}: attack must be untargeted, got {attack!r}")
     return attack._impl
 
 
@@ -172,10 +172,10 @@ def freelb_loss(model, ids, y, steps=3, step_size=0.1, init_mag=0.1, max_norm=0.
     embed = getattr(model, "embed", None)
     forward_embedded = getattr(model, "forward_embedded", None)
     if not callable(embed) or not callable(forward_embedded):
-        raise TypeError(f"{fn}: model must have embed(ids) and forward_embedded(embeddings, mask) methods "
+        raise _core.ArgumentTypeError(f"{fn}: model must have embed(ids) and forward_embedded(embeddings, mask) methods "
                         f"(as bw.models.EmbeddingBagClassifier and TextCNN), got {type(model).__name__}")
     if not isinstance(ids, torch.Tensor) or ids.dtype != torch.int64:
-        raise TypeError(f"{fn}: ids must be an int64 torch.Tensor of token ids, got "
+        raise _core.ArgumentTypeError(f"{fn}: ids must be an int64 torch.Tensor of token ids, got "
                         f"{ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__}")
     yt = as_labels(y, fn, "y", device=ids.device)
     options = make_options(_core.defenses.FreeLBOptions, dict(steps=steps, step_size=step_size, init_mag=init_mag,
@@ -220,7 +220,7 @@ def attack_augmentation(victim, attack, texts, labels, examples=None, seed=None,
     fn = "attack_augmentation"
     from . import text as _text
     if not isinstance(attack, _text._TextAttack):
-        raise TypeError(f"{fn}: attack must be a bw.text attack (PWWS, TextFooler, HotFlip, DeepWordBug), got "
+        raise _core.ArgumentTypeError(f"{fn}: attack must be a bw.text attack (PWWS, TextFooler, HotFlip, DeepWordBug), got "
                         f"{type(attack).__name__}")
     victim, texts, labels = attack._inputs(fn, victim, texts, labels)
     # The values (examples in 1..N, an untargeted attack) are C++'s to check.
@@ -278,7 +278,7 @@ def certified_accuracy(certificate, labels, radii):
     radius ``>= r``. Returns float64 ``(R,)`` (numpy if ``radii`` was numpy)."""
     fn = "certified_accuracy"
     if not isinstance(certificate, Certificate):
-        raise TypeError(f"{fn}: certificate must be a bw.defenses.Certificate, got {type(certificate).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: certificate must be a bw.defenses.Certificate, got {type(certificate).__name__}")
     pred, _ = as_tensor(certificate.prediction, fn, "certificate.prediction")
     radius, _ = as_tensor(certificate.radius, fn, "certificate.radius")
     r, was_numpy = as_tensor(radii, fn, "radii")

@@ -91,7 +91,7 @@ def fashion_cnn(pretrained=True, epochs=4, batch_size=128, lr=1e-3, seed=0, prog
     show = check_bool(progress, fn, "progress")
     for name, value in (("cache_dir", cache_dir), ("data_dir", data_dir)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
-            raise TypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")
     with progress_callback("FashionCNN", enabled=show) as on_batch:
         cpp, _ = _models.trained_fashion_cnn(
             epochs, batch_size, lr, seed, check_int(train_samples, fn, "train_samples", low=1),
@@ -200,14 +200,14 @@ def spam_filter(arch="bag", epochs=5, batch_size=32, lr=2e-3, dim=64, max_len=25
 
     fn = "spam_filter"
     if arch not in ("bag", "cnn"):
-        raise ValueError(f"{fn}: arch must be 'bag' or 'cnn', got {arch!r}")
+        raise _core.InvalidArgumentError(f"{fn}: arch must be 'bag' or 'cnn', got {arch!r}")
     ints = {name: check_int(v, fn, name, low=low) for name, v, low in (
         ("epochs", epochs, 1), ("batch_size", batch_size, 1), ("dim", dim, 1),
         ("max_len", max_len, 1), ("min_freq", min_freq, 1), ("max_vocab", max_vocab, 2))}
     lr = check_real(lr, fn, "lr", low=0, low_inclusive=False)
     for name, value in (("cache_dir", cache_dir), ("data_dir", data_dir)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
-            raise TypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")
     with progress_callback(f"spam {arch}", enabled=check_bool(progress, fn, "progress")) as cb:
         cpp, tokens, _ = _models.trained_spam_classifier(
             arch, ints["epochs"], ints["batch_size"], lr, ints["dim"], ints["max_len"],

@@ -132,7 +132,7 @@ class Mahalanobis(_FeatureDetector):
 
     def fit(self, features, labels=None):
         if labels is None:
-            raise TypeError("Mahalanobis.fit: labels (N,) are required (class means)")
+            raise _core.ArgumentTypeError("Mahalanobis.fit: labels (N,) are required (class means)")
         super().fit(features, labels)
         if self._impl.regularization > 0:
             warnings.warn(f"Mahalanobis.fit: the feature covariance is singular; regularised with "
@@ -236,7 +236,7 @@ def _metrics(fn, id_scores, ood_scores, tpr=0.95, positive="in"):
     b, _ = as_tensor(ood_scores, fn, "ood_scores")
     positive = check_str(positive, fn, "positive")
     if positive not in ("in", "out"):
-        raise ValueError(f"{fn}: positive must be 'in' or 'out', got {positive!r}")
+        raise _core.InvalidArgumentError(f"{fn}: positive must be 'in' or 'out', got {positive!r}")
     return _core.ood.ood_metrics(a, b, check_real(tpr, fn, "tpr", low=0, low_inclusive=False),
                                  positive == "in")
 

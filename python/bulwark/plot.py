@@ -1,6 +1,6 @@
 """Plots (matplotlib, imported on first use)."""
 
-from . import metrics
+from . import _core, metrics
 from ._convert import check_bool, check_int
 
 __all__ = ["reliability_diagram", "certified_accuracy"]
@@ -35,7 +35,7 @@ def reliability_diagram(scores, labels, bins=15, logits=False, equal_mass=False,
                                           gridspec_kw={"height_ratios": [3, 1], "hspace": 0.08})
     else:
         if not (isinstance(axes, (tuple, list)) and len(axes) == 2):
-            raise TypeError(f"{fn}: axes must be a pair (top, bottom) of matplotlib axes, got "
+            raise _core.ArgumentTypeError(f"{fn}: axes must be a pair (top, bottom) of matplotlib axes, got "
                             f"{type(axes).__name__}")
         top, bottom = axes
         fig = top.figure
@@ -74,7 +74,7 @@ def certified_accuracy(radii, accuracy, label=None, ax=None):
 
     r, a = arr(radii).astype(float), arr(accuracy).astype(float)
     if r.shape != a.shape or r.ndim != 1:
-        raise ValueError(f"certified_accuracy: radii and accuracy must be (R,) of one length, got "
+        raise _core.InvalidArgumentError(f"certified_accuracy: radii and accuracy must be (R,) of one length, got "
                          f"{r.shape} and {a.shape}")
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.5, 3.2))

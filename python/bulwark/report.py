@@ -15,6 +15,8 @@ import math
 import os
 import sys
 
+from . import _core
+
 __all__ = ["write_report", "number", "main"]
 
 
@@ -26,7 +28,7 @@ def number(v):
         return math.nan
     if isinstance(v, str):
         if v not in ("nan", "inf", "-inf"):
-            raise ValueError(f"number: expected a number or 'nan', 'inf', '-inf', got {v!r}")
+            raise _core.InvalidArgumentError(f"number: expected a number or 'nan', 'inf', '-inf', got {v!r}")
         return float(v)
     return float(v)
 
@@ -410,14 +412,14 @@ def write_report(results_dir):
     """Reads ``results_dir/results.json`` and writes ``report.md`` and the PNG figures next to it.
     Returns the report's path."""
     if not isinstance(results_dir, (str, os.PathLike)):
-        raise TypeError(f"write_report: results_dir must be a path, got {type(results_dir).__name__}")
+        raise _core.ArgumentTypeError(f"write_report: results_dir must be a path, got {type(results_dir).__name__}")
     path = os.path.join(results_dir, "results.json")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"write_report: no results.json in {results_dir!r} (run bulwark-run --out {results_dir} first)")
     with open(path) as f:
         r = json.load(f)
     if r.get("format") != "bulwark.experiment":
-        raise ValueError(f"write_report: {path} is not a bulwark-run result (format {r.get('format')!r})")
+        raise _core.InvalidArgumentError(f"write_report: {path} is not a bulwark-run result (format {r.get('format')!r})")
     parts = [f"# bulwark report: {r['name']}", "",
              f"bulwark {r['bulwark_version']}, seed {r['seed']}; stages run: {', '.join(r['stages'])}. "
              "Every number below is in `results.json` (schema: docs/experiments.md), the tables also as CSV, the "

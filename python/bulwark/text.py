@@ -40,7 +40,7 @@ class Tokenizer:
     def batch(self, texts):
         """Tokens of many texts, tokenized in parallel in C++."""
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
-            raise TypeError("Tokenizer.batch: texts must be a list of str")
+            raise _core.ArgumentTypeError("Tokenizer.batch: texts must be a list of str")
         return self._impl.tokenize_batch(list(texts))
 
     def __repr__(self):
@@ -115,7 +115,7 @@ class WordNet:
 
     def __init__(self, dir=None):
         if dir is not None and not isinstance(dir, (str, os.PathLike)):
-            raise TypeError(f"WordNet: dir must be a path, got {type(dir).__name__}")
+            raise _core.ArgumentTypeError(f"WordNet: dir must be a path, got {type(dir).__name__}")
         self._impl = _text.WordNet("" if dir is None else os.fspath(dir))
 
     def synonyms(self, word, pos=None):
@@ -141,7 +141,7 @@ class WordNet:
 
 def _tokens(tokens, fn, name):
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
-        raise TypeError(f"{fn}: {name} must be a list of str tokens")
+        raise _core.ArgumentTypeError(f"{fn}: {name} must be a list of str tokens")
     return list(tokens)
 
 
@@ -183,7 +183,7 @@ class Victim:
     def logits(self, ids):
         """Logits for ids ``(N, L)`` int64 (counted as N queries)."""
         if not isinstance(ids, torch.Tensor):
-            raise TypeError(f"Victim.logits: ids must be a torch.Tensor, got {type(ids).__name__}")
+            raise _core.ArgumentTypeError(f"Victim.logits: ids must be a torch.Tensor, got {type(ids).__name__}")
         return self._impl.logits(ids)
 
     def queries(self):
@@ -202,16 +202,16 @@ def as_victim(victim, fn="attack"):
         return victim
     if all(hasattr(victim, a) for a in ("model", "vocabulary", "tokenizer", "max_len")):
         return Victim(victim.model, victim.vocabulary, victim.tokenizer, victim.max_len)
-    raise TypeError(f"{fn}: victim must be a bw.text.Victim or a bw.models.SpamFilter, got "
+    raise _core.ArgumentTypeError(f"{fn}: victim must be a bw.text.Victim or a bw.models.SpamFilter, got "
                     f"{type(victim).__name__}")
 
 
 def _encoding(fn, vocabulary, tokenizer, max_len):
     if not isinstance(vocabulary, Vocabulary):
-        raise TypeError(f"{fn}: vocabulary must be a bw.text.Vocabulary, got {type(vocabulary).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: vocabulary must be a bw.text.Vocabulary, got {type(vocabulary).__name__}")
     tokenizer = Tokenizer() if tokenizer is None else tokenizer
     if not isinstance(tokenizer, Tokenizer):
-        raise TypeError(f"{fn}: tokenizer must be a bw.text.Tokenizer or None, got {type(tokenizer).__name__}")
+        raise _core.ArgumentTypeError(f"{fn}: tokenizer must be a bw.text.Tokenizer or None, got {type(tokenizer).__name__}")
     return tokenizer, vocabulary, check_int(max_len, fn, "max_len", low=1)
 
 
@@ -305,12 +305,12 @@ class _TextAttack(WithOptions):
             texts = [texts]
             labels = [labels] if not isinstance(labels, (list, tuple, torch.Tensor)) else labels
         if not all(isinstance(t, str) for t in texts):
-            raise TypeError(f"{fn}: texts must be a list of str")
+            raise _core.ArgumentTypeError(f"{fn}: texts must be a list of str")
         if isinstance(labels, torch.Tensor):
             labels = labels.tolist()
         labels = [check_int(y, fn, "labels[i]", low=0) for y in labels]
         if len(labels) != len(texts):
-            raise ValueError(f"{fn}: got {len(texts)} texts but {len(labels)} labels")
+            raise _core.InvalidArgumentError(f"{fn}: got {len(texts)} texts but {len(labels)} labels")
         return victim, list(texts), labels
 
     __call__ = run
@@ -409,8 +409,8 @@ def render_edits(text, edits, format="plain"):
             try:
                 e = TextEdit(e["word"], e["begin"], e["end"], e["from"], e["to"])
             except KeyError as k:
-                raise TypeError(f"{fn}: an edit dict needs 'word', 'begin', 'end', 'from' and 'to', missing {k}") from None
+                raise _core.ArgumentTypeError(f"{fn}: an edit dict needs 'word', 'begin', 'end', 'from' and 'to', missing {k}") from None
         elif not isinstance(e, TextEdit):
-            raise TypeError(f"{fn}: edits must hold bw.text.TextEdit objects or dicts, got {type(e).__name__}")
+            raise _core.ArgumentTypeError(f"{fn}: edits must hold bw.text.TextEdit objects or dicts, got {type(e).__name__}")
         spans.append(e)
     return _text.render_edits(text, spans, check_str(format, fn, "format"))

@@ -58,7 +58,7 @@ void Classifier::check_input(const at::Tensor& x, const char* where) const {
   at::Tensor lo, hi;
   {
     at::NoGradGuard no_grad;
-    std::tie(lo, hi) = at::aminmax(x.detach());
+    std::tie(lo, hi) = at::aminmax(widen_half(x.detach()));  // no half-precision aminmax on the CPU
   }
   const double mn = lo.item<double>(), mx = hi.item<double>();
   BULWARK_CHECK(!std::isnan(mn) && !std::isnan(mx), where, ": x contains NaN");
