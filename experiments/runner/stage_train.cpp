@@ -8,9 +8,6 @@
 #include <torch/optim/adam.h>
 
 #include <bulwark/core/error.h>
-#include <bulwark/core/json.h>
-#include <bulwark/core/paths.h>
-#include <bulwark/core/runtime.h>
 #include <bulwark/data/batches.h>
 #include <bulwark/defenses/adversarial_trainer.h>
 #include <bulwark/models/checkpoint.h>

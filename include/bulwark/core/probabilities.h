@@ -20,7 +20,7 @@ void check_finite(const at::Tensor& t, const char* where, const char* arg);
 
 // Throws unless probs (N, K) is free of NaN/Inf, lies in [0, 1] and every row sums to 1
 // within 1e-3 (plus half the machine epsilon for float16 and bfloat16, whose rounding moves a
-// row's sum by that much). One pass over the values on the CPU (min, max and row sums in double together).
+// row's sum by that much). Two vectorised reductions (min/max, then the row sums), no float64 copy.
 // `where` and `arg` name the call and the argument; `hint` ends the message (e.g. how to pass
 // logits instead).
 void check_probability_rows(const at::Tensor& probs, const char* where, const char* arg,
