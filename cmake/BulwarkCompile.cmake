@@ -7,7 +7,7 @@ function(bulwark_reuse_pch target)
   if(BULWARK_PCH)
     set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
     target_compile_options(${target} PRIVATE -fPIC)
-    target_precompile_headers(${target} REUSE_FROM bulwark_objects)
+    target_precompile_headers(${target} REUSE_FROM bulwark_core)
   endif()
 endfunction()
 

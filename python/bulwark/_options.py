@@ -1,7 +1,7 @@
 """Objects whose options are a C++ Options struct, bound as a typed class (python/src/options.h).
 
 Each option's name, default and check live once, in C++: the Python classes keep readable
-signatures (their defaults equal the C++ ones; tests/python/test_options.py keeps them equal) and
+signatures (their defaults equal the C++ ones; tests/python/core/test_options.py keeps them equal) and
 pass every argument on untouched. A value C++ refuses raises ``bw.InvalidArgumentError``, a wrong
 type ``bw.ArgumentTypeError``, both naming the option; the options read back as attributes.
 """

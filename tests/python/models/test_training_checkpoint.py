@@ -12,7 +12,7 @@ import torch
 
 import bulwark as bw
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 BUILD = pathlib.Path(os.environ.get("BULWARK_BUILD_DIR", ROOT / "build"))
 EXAMPLE = BUILD / "examples" / "cpp" / "bulwark-adversarial-training"
 N, BATCH, LR, SEED, VAL = 256, 64, 1e-3, 3, 50

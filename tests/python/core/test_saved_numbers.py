@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "data", "saved_v1")
+DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data", "saved_v1")
 
 # kind file -> (loader, input key in expected.pt, how to use the object)
 CASES = {

@@ -1,6 +1,6 @@
 // The training checkpoint (models/training_checkpoint.h): SGD, Adam and AdamW state round-trips
 // so that the next step after a reload equals the next step without one; malformed files are
-// FormatErrors naming the field. (The cross-language resume is tests/python/test_training_checkpoint.py.)
+// FormatErrors naming the field. (The cross-language resume is tests/python/models/test_training_checkpoint.py.)
 #include <catch2/catch.hpp>
 
 #include <filesystem>

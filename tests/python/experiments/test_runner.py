@@ -15,7 +15,7 @@ import torch
 import bulwark as bw
 import bulwark.report
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 BUILD = pathlib.Path(os.environ.get("BULWARK_BUILD_DIR", ROOT / "build"))
 RUN = BUILD / "experiments" / "bulwark-run"
 SMOKE = ROOT / "experiments" / "configs" / "smoke.ini"

@@ -15,7 +15,7 @@ import torch
 import bulwark as bw
 from conftest import SmallNet
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 PY_GLOBAL = re.compile(r"torch\.(manual_seed|seed|initial_seed|set_rng_state|random\.manual_seed|random\.seed)\(")
 PY_DRAW = re.compile(r"torch\.(rand|randn|randint|randperm|bernoulli|multinomial|normal|rand_like|randn_like)\(")

@@ -15,7 +15,7 @@ import torch
 import bulwark as bw
 from bulwark.report import number
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "data", "saved_v1")
+DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data", "saved_v1")
 E = torch.load(os.path.join(DATA, "expected.pt"))
 
 CALIBRATORS = {"temperature": "z_new", "dirichlet": "p_new", "histogram": "p_new", "isotonic": "p_new",

@@ -9,7 +9,7 @@ import torch
 
 import bulwark as bw
 
-README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+README = pathlib.Path(__file__).resolve().parents[3] / "README.md"
 
 
 def blocks():

@@ -9,7 +9,7 @@ import torch
 
 import bulwark as bw
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "bench"))
 from reference_pwws import ReferencePWWS  # noqa: E402
 
 
