@@ -327,6 +327,9 @@ std::string TextAttack::constraints_repr() const {
 
 TextAttackSummary summarize(const std::vector<TextAttackResult>& results,
                             std::vector<int64_t> budgets) {
+  for (const int64_t b : budgets) {
+    BULWARK_CHECK(b >= 1, "summarize: budgets must be >= 1, got ", b);
+  }
   TextAttackSummary s;
   s.examples = static_cast<int64_t>(results.size());
   double perturbed = 0.0, queries = 0.0, seconds = 0.0;

@@ -10,12 +10,12 @@ from ._convert import as_labels, as_tensor, back, check_bool, check_bounds, chec
 
 def _check_options(fn, bounds, num_classes, input_shape, eval_mode):
     bounds = check_bounds(bounds, fn)
-    num_classes = check_int(num_classes, fn, "num_classes", low=2, allow_none=True)
+    num_classes = check_int(num_classes, fn, "num_classes", allow_none=True)
     if input_shape is None:
         input_shape = []
     elif not isinstance(input_shape, (tuple, list, torch.Size)):
         raise _core.ArgumentTypeError(f"{fn}: input_shape must be a tuple of ints, got {type(input_shape).__name__}")
-    input_shape = [check_int(d, fn, "input_shape", low=1) for d in input_shape]
+    input_shape = [check_int(d, fn, "input_shape") for d in input_shape]
     return bounds, num_classes, input_shape, check_bool(eval_mode, fn, "eval_mode")
 
 

@@ -178,7 +178,7 @@ def tune_raps(probs, labels, alpha=0.1, randomized=True, lams=(0.001, 0.01, 0.1,
     p, _ = as_tensor(probs, fn, "probs")
     y = as_labels(labels, fn, "labels")
     a = check_real(alpha, fn, "alpha")
-    lam_list = [check_real(v, fn, "lams", low=0) for v in lams]
+    lam_list = [check_real(v, fn, "lams") for v in lams]
     r = _core.conformal.tune_raps(p, y, a, check_bool(randomized, fn, "randomized"), lam_list,
                                   check_seed(seed, fn, allow_none=True))
     return {"k_reg": r.k_reg, "lam": r.lam, "mean_sizes": dict(zip(lam_list, r.mean_sizes))}
@@ -240,10 +240,8 @@ class ConformalRiskControl:
 
     def __init__(self, alpha=0.1, bound=1.0):
         fn = "ConformalRiskControl"
-        self.alpha = check_real(alpha, fn, "alpha")
-        if not 0 < self.alpha < 1:
-            raise _core.InvalidArgumentError(f"{fn}: alpha must be in (0, 1), got {self.alpha}")
-        self.bound = check_real(bound, fn, "bound", low=0, low_inclusive=False)
+        self.alpha, self.bound = check_real(alpha, fn, "alpha"), check_real(bound, fn, "bound")
+        _core.conformal.check_risk_control_options(self.alpha, self.bound, fn)
         self.lambda_ = None
 
     def fit(self, losses, lambdas):

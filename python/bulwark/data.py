@@ -26,7 +26,7 @@ class Batches:
         y, _ = as_tensor(labels, fn, "labels")
         if y.dtype != torch.int64:
             raise _core.ArgumentTypeError(f"{fn}: labels must be int64, got {y.dtype}")
-        self._impl = _core.data.TensorBatches(x, y, check_int(batch_size, fn, "batch_size", low=1),
+        self._impl = _core.data.TensorBatches(x, y, check_int(batch_size, fn, "batch_size"),
                                               check_bool(shuffle, fn, "shuffle"))
         self.seed = get_seed() if seed is None else check_seed(seed, fn)
         self._passes = 0
@@ -77,10 +77,10 @@ def digits(path=None):
 
 
 def _ood_args(fn, n, shape, seed):
-    n = check_int(n, fn, "n", low=0)
+    n = check_int(n, fn, "n")
     if not isinstance(shape, (tuple, list)):
         raise _core.ArgumentTypeError(f"{fn}: shape must be a tuple of ints, got {type(shape).__name__}")
-    shape = [check_int(d, fn, "shape", low=1) for d in shape]
+    shape = [check_int(d, fn, "shape") for d in shape]
     seed = check_seed(seed, fn, allow_none=True)
     return n, shape, get_seed() if seed is None else seed
 
@@ -94,7 +94,7 @@ def gaussian_noise(n, shape=(1, 28, 28), seed=None, mean=0.5, std=0.25):
     """``n`` images with pixels i.i.d. N(mean, std^2) clipped to [0, 1]; labels -1."""
     fn = "gaussian_noise"
     return _core.data.gaussian_noise(*_ood_args(fn, n, shape, seed), check_real(mean, fn, "mean"),
-                                     check_real(std, fn, "std", low=0, low_inclusive=False))
+                                     check_real(std, fn, "std"))
 
 
 def inverted(images):

@@ -248,8 +248,8 @@ class RandomizedSmoothing:
 
     def __init__(self, sigma, batch_size=1000, seed=None):
         fn = "RandomizedSmoothing"
-        self.sigma = check_real(sigma, fn, "sigma", low=0, low_inclusive=False)
-        self.batch_size = check_int(batch_size, fn, "batch_size", low=1)
+        self.sigma = check_real(sigma, fn, "sigma")
+        self.batch_size = check_int(batch_size, fn, "batch_size")
         seed = check_seed(seed, fn, allow_none=True)
         self.seed = get_seed() if seed is None else seed
         self._impl = _core.defenses.RandomizedSmoothing(self.sigma, self.batch_size, self.seed)
@@ -257,16 +257,15 @@ class RandomizedSmoothing:
     def predict(self, model, x, n=100, alpha=0.001):
         fn = "RandomizedSmoothing.predict"
         t, was_numpy = as_tensor(x, fn, "x")
-        out = self._impl.predict(_classifier(model)._impl, t, check_int(n, fn, "n", low=1),
-                                 check_real(alpha, fn, "alpha", low=0, low_inclusive=False))
+        out = self._impl.predict(_classifier(model)._impl, t, check_int(n, fn, "n"),
+                                 check_real(alpha, fn, "alpha"))
         return back(out, was_numpy)
 
     def certify(self, model, x, n0=100, n=100_000, alpha=0.001):
         fn = "RandomizedSmoothing.certify"
         t, was_numpy = as_tensor(x, fn, "x")
-        out = self._impl.certify(_classifier(model)._impl, t, check_int(n0, fn, "n0", low=1),
-                                 check_int(n, fn, "n", low=1),
-                                 check_real(alpha, fn, "alpha", low=0, low_inclusive=False))
+        out = self._impl.certify(_classifier(model)._impl, t, check_int(n0, fn, "n0"),
+                                 check_int(n, fn, "n"), check_real(alpha, fn, "alpha"))
         return Certificate(back(out.prediction, was_numpy), back(out.radius, was_numpy), back(out.p_lower, was_numpy))
 
     def __repr__(self):
@@ -292,5 +291,5 @@ def gaussian_augmentation(x, sigma, seed=None):
     fn = "gaussian_augmentation"
     t, was_numpy = as_tensor(x, fn, "x")
     seed = check_seed(seed, fn, allow_none=True)
-    return back(_core.defenses.gaussian_augmentation(t, check_real(sigma, fn, "sigma", low=0),
+    return back(_core.defenses.gaussian_augmentation(t, check_real(sigma, fn, "sigma"),
                                                      get_seed() if seed is None else seed), was_numpy)

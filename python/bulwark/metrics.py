@@ -76,6 +76,6 @@ def clopper_pearson(k, n, alpha=0.05):
     ``1 - 2 alpha`` interval): the ``alpha`` quantile of ``Beta(k, n - k + 1)`` (0 when k = 0)
     and the ``1 - alpha`` quantile of ``Beta(k + 1, n - k)`` (1 when k = n)."""
     fn = "clopper_pearson"
-    k, n = check_int(k, fn, "k", low=0), check_int(n, fn, "n", low=1)
-    alpha = check_real(alpha, fn, "alpha", low=0, low_inclusive=False)
+    k, n = check_int(k, fn, "k"), check_int(n, fn, "n")
+    alpha = check_real(alpha, fn, "alpha")
     return _core.metrics.clopper_pearson_lower(k, n, alpha), _core.metrics.clopper_pearson_upper(k, n, alpha)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from . import _core
-from ._convert import check_bool, check_int, check_real, check_seed
+from ._convert import check_bool, check_int, check_real, check_seed, check_str
 from ._progress import progress_callback
 
 _models = _core.models
@@ -85,16 +85,16 @@ def fashion_cnn(pretrained=True, epochs=4, batch_size=128, lr=1e-3, seed=0, prog
     seed = check_seed(seed, fn)
     if not check_bool(pretrained, fn, "pretrained"):
         return FashionCNN.from_cpp(_models.FashionCNN(seed)).eval()
-    epochs = check_int(epochs, fn, "epochs", low=1)
-    batch_size = check_int(batch_size, fn, "batch_size", low=1)
-    lr = check_real(lr, fn, "lr", low=0, low_inclusive=False)
+    epochs = check_int(epochs, fn, "epochs")
+    batch_size = check_int(batch_size, fn, "batch_size")
+    lr = check_real(lr, fn, "lr")
     show = check_bool(progress, fn, "progress")
     for name, value in (("cache_dir", cache_dir), ("data_dir", data_dir)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise _core.ArgumentTypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")
     with progress_callback("FashionCNN", enabled=show) as on_batch:
         cpp, _ = _models.trained_fashion_cnn(
-            epochs, batch_size, lr, seed, check_int(train_samples, fn, "train_samples", low=1),
+            epochs, batch_size, lr, seed, check_int(train_samples, fn, "train_samples"),
             check_bool(use_cache, fn, "use_cache"),
             os.fspath(cache_dir) if cache_dir is not None else "",
             os.fspath(data_dir) if data_dir is not None else "", on_batch)
@@ -199,12 +199,11 @@ def spam_filter(arch="bag", epochs=5, batch_size=32, lr=2e-3, dim=64, max_len=25
     from .text import Tokenizer, Vocabulary
 
     fn = "spam_filter"
-    if arch not in ("bag", "cnn"):
-        raise _core.InvalidArgumentError(f"{fn}: arch must be 'bag' or 'cnn', got {arch!r}")
-    ints = {name: check_int(v, fn, name, low=low) for name, v, low in (
-        ("epochs", epochs, 1), ("batch_size", batch_size, 1), ("dim", dim, 1),
-        ("max_len", max_len, 1), ("min_freq", min_freq, 1), ("max_vocab", max_vocab, 2))}
-    lr = check_real(lr, fn, "lr", low=0, low_inclusive=False)
+    arch = check_str(arch, fn, "arch")  # the values, like the numbers', are C++'s to check
+    ints = {name: check_int(v, fn, name) for name, v in (
+        ("epochs", epochs), ("batch_size", batch_size), ("dim", dim),
+        ("max_len", max_len), ("min_freq", min_freq), ("max_vocab", max_vocab))}
+    lr = check_real(lr, fn, "lr")
     for name, value in (("cache_dir", cache_dir), ("data_dir", data_dir)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise _core.ArgumentTypeError(f"{fn}: {name} must be a path, got {type(value).__name__}")

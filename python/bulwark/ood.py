@@ -237,7 +237,7 @@ def _metrics(fn, id_scores, ood_scores, tpr=0.95, positive="in"):
     positive = check_str(positive, fn, "positive")
     if positive not in ("in", "out"):
         raise _core.InvalidArgumentError(f"{fn}: positive must be 'in' or 'out', got {positive!r}")
-    return _core.ood.ood_metrics(a, b, check_real(tpr, fn, "tpr", low=0, low_inclusive=False),
+    return _core.ood.ood_metrics(a, b, check_real(tpr, fn, "tpr"),
                                  positive == "in")
 
 

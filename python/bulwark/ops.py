@@ -32,7 +32,7 @@ def project(delta, norm, eps):
     if isinstance(eps, (torch.Tensor, np.ndarray)):
         e, _ = as_tensor(eps, fn, "eps")
         return back(_ops.project(t, norm, e.to(t.device)), was_numpy)
-    return back(_ops.project(t, norm, check_real(eps, fn, "eps", low=0)), was_numpy)
+    return back(_ops.project(t, norm, check_real(eps, fn, "eps")), was_numpy)
 
 
 def project_linf(delta, eps):
@@ -61,7 +61,7 @@ def project_perturbation(x_adv, x, norm, eps, bounds=(0.0, 1.0)):
     b, _ = as_tensor(x, fn, "x")
     lo, hi = check_bounds(bounds, fn)
     return back(_ops.project_perturbation(a, b, check_str(norm, fn, "norm"),
-                                          check_real(eps, fn, "eps", low=0), lo, hi), was_numpy)
+                                          check_real(eps, fn, "eps"), lo, hi), was_numpy)
 
 
 def random_in_ball(like, norm, eps, seed=None):
@@ -75,4 +75,4 @@ def random_in_ball(like, norm, eps, seed=None):
     s = check_seed(seed, fn, allow_none=True)
     s = get_seed() if s is None else s
     return back(_ops.random_in_ball(t, check_str(norm, fn, "norm"),
-                                    check_real(eps, fn, "eps", low=0), s), was_numpy)
+                                    check_real(eps, fn, "eps"), s), was_numpy)

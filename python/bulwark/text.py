@@ -61,8 +61,8 @@ class Vocabulary:
         most ``max_size`` entries including ``<pad>`` and ``<unk>``."""
         fn = "Vocabulary.build"
         docs = [_tokens(d, fn, "documents[i]") for d in documents]
-        min_freq = check_int(min_freq, fn, "min_freq", low=1)
-        max_size = -1 if max_size is None else check_int(max_size, fn, "max_size", low=2)
+        min_freq = check_int(min_freq, fn, "min_freq")
+        max_size = -1 if max_size is None else check_int(max_size, fn, "max_size")
         return cls._wrap(_text.Vocabulary.build(docs, min_freq, max_size))
 
     @classmethod
@@ -101,7 +101,7 @@ class Vocabulary:
         document after cutting each to ``max_len`` tokens; ``truncated`` how many were cut."""
         fn = "Vocabulary.encode_batch"
         docs = [_tokens(d, fn, "documents[i]") for d in documents]
-        return self._impl.encode_batch(docs, check_int(max_len, fn, "max_len", low=1))
+        return self._impl.encode_batch(docs, check_int(max_len, fn, "max_len"))
 
     def __repr__(self):
         return repr(self._impl)
@@ -230,7 +230,7 @@ class TextAttackResults(list):
         """Success rate (over texts classified correctly before the attack), accuracy under
         attack, mean % of words changed on successes, mean queries and seconds per attacked text,
         and the success-vs-query-budget curve (``budgets``, ``success_curve``)."""
-        budgets = [] if budgets is None else [check_int(b, "summary", "budgets[i]", low=1) for b in budgets]
+        budgets = [] if budgets is None else [check_int(b, "summary", "budgets[i]") for b in budgets]
         return _text.summarize(list(self), budgets)
 
     def by_label(self, budgets=None):

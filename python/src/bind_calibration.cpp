@@ -34,6 +34,7 @@ void bind_calibration(py::module_& m) {
 
   using calibration::TemperatureScaling;
   py::class_<TemperatureScaling, Calibrator, std::shared_ptr<TemperatureScaling>>(c, "TemperatureScaling")
+      .def(py::init<>())  // C++'s defaults (tests/python/core/test_options.py compares them)
       .def(py::init<double, int64_t>(), py::arg("tol"), py::arg("max_iter"))
       .def("transform", &TemperatureScaling::transform, py::arg("logits"), release())
       .def_property_readonly("temperature", &TemperatureScaling::temperature)
@@ -70,15 +71,18 @@ void bind_calibration(py::module_& m) {
   py::class_<ScalingToIdentity, AffineCalibrator, std::shared_ptr<ScalingToIdentity>>(c, "ScalingToIdentity")
       .def_property_readonly("reg", &ScalingToIdentity::reg);
   py::class_<calibration::VectorScaling, ScalingToIdentity, std::shared_ptr<calibration::VectorScaling>>(c, "VectorScaling")
+      .def(py::init<>())
       .def(py::init([fit_options](double reg, double gtol, int64_t max_iter) {
         return std::make_shared<calibration::VectorScaling>(reg, fit_options(gtol, max_iter));
       }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"));
   py::class_<calibration::MatrixScaling, ScalingToIdentity, std::shared_ptr<calibration::MatrixScaling>>(c, "MatrixScaling")
+      .def(py::init<>())
       .def(py::init([fit_options](double reg, double gtol, int64_t max_iter) {
         return std::make_shared<calibration::MatrixScaling>(reg, fit_options(gtol, max_iter));
       }), py::arg("reg"), py::arg("gtol"), py::arg("max_iter"));
   py::class_<calibration::DirichletCalibration, AffineCalibrator,
              std::shared_ptr<calibration::DirichletCalibration>>(c, "DirichletCalibration")
+      .def(py::init<>())
       .def(py::init([fit_options](double lambda, double mu, bool logits, double gtol, int64_t max_iter) {
         return std::make_shared<calibration::DirichletCalibration>(lambda, mu, logits, fit_options(gtol, max_iter));
       }), py::arg("reg_lambda"), py::arg("reg_mu"), py::arg("logits"), py::arg("gtol"), py::arg("max_iter"))
@@ -88,16 +92,21 @@ void bind_calibration(py::module_& m) {
   using calibration::HistogramBinning;
   using calibration::IsotonicCalibration;
   py::class_<HistogramBinning, Calibrator, std::shared_ptr<HistogramBinning>>(c, "HistogramBinning")
+      .def(py::init<>())
       .def(py::init<int64_t, bool, bool>(), py::arg("bins"), py::arg("classwise"), py::arg("logits"))
       .def_property_readonly("bin_values", &HistogramBinning::bin_values)
+      .def_property_readonly("bins", &HistogramBinning::bins)
+      .def_property_readonly("classwise", &HistogramBinning::classwise)
       .def_property_readonly("logits", &HistogramBinning::logits);
   py::class_<IsotonicCalibration, Calibrator, std::shared_ptr<IsotonicCalibration>>(c, "IsotonicCalibration")
+      .def(py::init<>())
       .def(py::init<bool>(), py::arg("logits"))
       .def_property_readonly("logits", &IsotonicCalibration::logits);
 
   using calibration::BetaCalibration;
   using calibration::PlattScaling;
   py::class_<PlattScaling, Calibrator, std::shared_ptr<PlattScaling>>(c, "PlattScaling")
+      .def(py::init<>())
       .def(py::init<bool>(), py::arg("smooth_targets"))
       .def("transform", &PlattScaling::transform, py::arg("scores"), release())
       .def_property_readonly("a", &PlattScaling::a)

@@ -71,6 +71,8 @@ void bind_conformal(py::module_& m) {
       .def_readonly("lambda_", &RiskControl::lambda)
       .def_readonly("index", &RiskControl::index)
       .def_readonly("bound_value", &RiskControl::bound_value);
+  c.def("check_risk_control_options", &check_risk_control_options, py::arg("alpha"), py::arg("bound"),
+        py::arg("where"));
   c.def("risk_control", &risk_control, py::arg("losses"), py::arg("lambdas"), py::arg("alpha"), py::arg("bound"));
   c.def("fnr_losses", &fnr_losses, py::arg("scores"), py::arg("targets"), py::arg("lambdas"));
   c.def("quantile_rank", &conformal_rank, py::arg("n"), py::arg("alpha"));

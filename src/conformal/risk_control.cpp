@@ -9,11 +9,15 @@
 
 namespace bulwark::conformal {
 
+void check_risk_control_options(double alpha, double bound, const std::string& where) {
+  BULWARK_CHECK(alpha > 0 && alpha < 1, where, ": alpha must be in (0, 1), got ", alpha);
+  BULWARK_CHECK(std::isfinite(bound) && bound > 0, where, ": bound must be > 0, got ", bound);
+}
+
 RiskControl risk_control(const at::Tensor& losses, const at::Tensor& lambdas, double alpha,
                          double bound) {
   constexpr const char* where = "risk_control";
-  BULWARK_CHECK(alpha > 0 && alpha < 1, where, ": alpha must be in (0, 1), got ", alpha);
-  BULWARK_CHECK(std::isfinite(bound) && bound > 0, where, ": bound must be > 0, got ", bound);
+  check_risk_control_options(alpha, bound, where);
   BULWARK_CHECK_TYPE(losses.defined() && at::isFloatingType(losses.scalar_type()), where,
                      ": losses must be a floating-point tensor (n, m)");
   BULWARK_CHECK_SHAPE(losses.dim() == 2 && losses.size(0) >= 1 && losses.size(1) >= 1, where,

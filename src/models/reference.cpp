@@ -36,6 +36,7 @@ std::string cache_key(const FashionCNNRecipe& r, const std::string& method) {
 }
 
 FashionCNN trained_fashion_cnn(const FashionCNNRecipe& r, bool* from_cache, TrainHistory* history) {
+  check_options(r.training, "trained_fashion_cnn");
   BULWARK_CHECK(r.train_samples >= 1, "trained_fashion_cnn: train_samples must be >= 1, got ", r.train_samples);
   FashionCNN net(r.training.seed);
   fit(*net, cache_key(r), r.use_cache, r.cache_dir, [&] {
@@ -53,7 +54,12 @@ std::string cache_key(const SpamClassifierRecipe& r) {
 SpamClassifier trained_spam_classifier(const SpamClassifierRecipe& r, bool* from_cache, TrainHistory* history) {
   BULWARK_CHECK(r.arch == "bag" || r.arch == "cnn",
                 "trained_spam_classifier: arch must be 'bag' or 'cnn', got '", r.arch, "'");
+  check_options(r.training, "trained_spam_classifier");
+  BULWARK_CHECK(r.dim >= 1, "trained_spam_classifier: dim must be >= 1, got ", r.dim);
   BULWARK_CHECK(r.max_len >= 1, "trained_spam_classifier: max_len must be >= 1, got ", r.max_len);
+  BULWARK_CHECK(r.min_freq >= 1, "trained_spam_classifier: min_freq must be >= 1, got ", r.min_freq);
+  BULWARK_CHECK(r.max_vocab == -1 || r.max_vocab >= 2,
+                "trained_spam_classifier: max_vocab must be -1 (no limit) or >= 2, got ", r.max_vocab);
   data::SpamAssassinOptions data_opts;
   data_opts.split = "train";
   data_opts.dir = r.data_dir;

@@ -12,12 +12,16 @@
 
 namespace bulwark::models {
 
+void check_options(const TrainOptions& options, const std::string& where) {
+  BULWARK_CHECK(options.epochs >= 1, where, ": epochs must be >= 1, got ", options.epochs);
+  BULWARK_CHECK(options.batch_size >= 1, where, ": batch_size must be >= 1, got ", options.batch_size);
+  BULWARK_CHECK(std::isfinite(options.lr) && options.lr > 0, where, ": lr must be > 0, got ", options.lr);
+}
+
 TrainHistory train(torch::nn::Module& module,
                    const std::function<at::Tensor(const at::Tensor&)>& forward,
                    const data::TensorDataset& data, const TrainOptions& options) {
-  BULWARK_CHECK(options.epochs >= 1, "train: epochs must be >= 1, got ", options.epochs);
-  BULWARK_CHECK(options.batch_size >= 1, "train: batch_size must be >= 1, got ", options.batch_size);
-  BULWARK_CHECK(std::isfinite(options.lr) && options.lr > 0, "train: lr must be > 0, got ", options.lr);
+  check_options(options, "train");
   const int64_t n = data.size();
   BULWARK_CHECK(n >= 1, "train: the data set is empty");
   losses::check_labels(data.labels, n, -1, "train", "data.labels");

@@ -37,7 +37,7 @@ ReAct::ReAct(const at::Tensor& weight, const at::Tensor& bias, double percentile
 void ReAct::fit_impl(const at::Tensor& features, const at::Tensor& /*labels*/) {
   constexpr const char* where = "ReAct.fit";
   BULWARK_CHECK(weight_.defined(), where, ": construct ReAct with the last layer (weight, bias)");
-  threshold_ = percentile(features, percentile_);
+  threshold_ = ood::percentile(features, percentile_);  // the free function, not the getter
 }
 
 double ReAct::threshold() const {

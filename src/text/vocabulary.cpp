@@ -76,6 +76,7 @@ std::vector<std::string> Vocabulary::decode(const std::vector<int64_t>& ids, boo
 
 at::Tensor Vocabulary::encode_batch(const std::vector<std::vector<std::string>>& documents,
                                     int64_t max_len, int64_t* truncated) const {
+  BULWARK_CHECK(max_len >= 1, "Vocabulary.encode_batch: max_len must be >= 1, got ", max_len);
   const auto n = static_cast<int64_t>(documents.size());
   int64_t longest = 0, cut = 0;
   for (const auto& d : documents) {

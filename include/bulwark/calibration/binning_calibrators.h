@@ -32,6 +32,8 @@ class HistogramBinning : public Calibrator {
   // (K or 1, bins) calibrated value per bin.
   at::Tensor bin_values() const;
   bool logits() const { return logits_; }
+  int64_t bins() const { return bins_; }
+  bool classwise() const { return classwise_; }
   static HistogramBinning load(const std::string& path) { return load_as<HistogramBinning>(path); }
 
  protected:

@@ -5,6 +5,8 @@
 // gives E[L_{n+1}(lambda-hat)] <= alpha on an exchangeable new point. Here lambda runs over a
 // given ascending grid, and losses[i, j] = L_i(lambdas[j]).
 
+#include <string>
+
 #include <ATen/core/Tensor.h>
 
 namespace bulwark::conformal {
@@ -14,6 +16,10 @@ struct RiskControl {
   int64_t index;        // its position in the grid
   double bound_value;   // n/(n+1) * mean loss + B/(n+1) at lambda-hat
 };
+
+// The checks on the settings alone (alpha in (0, 1), bound > 0 and finite), naming `where`: a
+// risk controller constructed before its data (Python's ConformalRiskControl) checks them then.
+void check_risk_control_options(double alpha, double bound, const std::string& where);
 
 // losses: (n, m) in [0, bound], each row non-increasing; lambdas: (m,) ascending. Throws when
 // the losses break those conditions or no lambda of the grid reaches alpha.

@@ -39,6 +39,8 @@ class RandomizedSmoothing {
   at::Tensor sample_counts(Classifier& model, const at::Tensor& x, int64_t num, at::Generator& generator) const;
 
   double sigma() const { return sigma_; }
+  int64_t batch_size() const { return batch_size_; }
+  uint64_t seed() const { return seed_; }
 
  private:
   double sigma_;

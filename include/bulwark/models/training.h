@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -34,6 +35,9 @@ using TrainHistory = std::vector<EpochRecord>;
 TrainHistory train(torch::nn::Module& module,
                    const std::function<at::Tensor(const at::Tensor&)>& forward,
                    const data::TensorDataset& data, const TrainOptions& options = {});
+// The checks `train` makes on its options (epochs, batch_size >= 1, lr > 0), errors naming `where`:
+// callers that do work before training (load data, build a vocabulary) check first.
+void check_options(const TrainOptions& options, const std::string& where);
 
 // Fraction of `data` that `model` classifies correctly, in batches without autograd.
 double accuracy(Classifier& model, const data::TensorDataset& data, int64_t batch_size = 1000);

@@ -17,6 +17,7 @@ class GradNorm : public FeatureDetector {
   GradNorm() = default;
   GradNorm(const at::Tensor& weight, const at::Tensor& bias, double temperature = 1);
   std::string kind() const override { return "GradNorm"; }
+  double temperature() const { return temperature_; }
   static GradNorm load(const std::string& path) { return load_as<GradNorm>(path); }
 
  protected:

@@ -21,6 +21,8 @@ class KNN : public FeatureDetector {
   explicit KNN(int64_t k = 50, bool normalize = true, int64_t block_elements = int64_t{1} << 20);
   std::string kind() const override { return "KNN"; }
   int64_t k() const { return k_; }
+  bool normalize() const { return normalize_; }
+  int64_t block_elements() const { return block_elements_; }
   const at::Tensor& bank() const { return bank_; }
   static KNN load(const std::string& path) { return load_as<KNN>(path); }
 

@@ -24,6 +24,8 @@ class Mahalanobis : public FeatureDetector {
   at::Tensor means() const;      // (K, D) float64
   at::Tensor precision() const;  // (D, D) float64
   double regularization() const { return regularization_; }
+  double rcond() const { return rcond_; }
+  double rcond_shrink() const { return rcond_shrink_; }
   static Mahalanobis load(const std::string& path) { return load_as<Mahalanobis>(path); }
 
  protected:

@@ -18,6 +18,8 @@ class ReAct : public FeatureDetector {
   ReAct(const at::Tensor& weight, const at::Tensor& bias, double percentile = 90, double temperature = 1);
   std::string kind() const override { return "ReAct"; }
   double threshold() const;
+  double percentile() const { return percentile_; }
+  double temperature() const { return temperature_; }
   static ReAct load(const std::string& path) { return load_as<ReAct>(path); }
 
  protected:

@@ -39,7 +39,7 @@ CASES = [
     ("model returns wrong shape", lambda c, x, y: bw.Classifier(lambda t: t).logits(x), ValueError, "shape (N, K)"),
     ("bad device", lambda c, x, y: bw.Classifier.load("m.pt", device="gpu7"), ValueError, "is not a device"),
     ("missing TorchScript file", lambda c, x, y: bw.Classifier.load("/nonexistent.pt"), OSError, "/nonexistent.pt"),
-    ("project eps negative", lambda c, x, y: bw.ops.project(x, "l2", -0.1), ValueError, "eps must be >= 0"),
+    ("project eps negative", lambda c, x, y: bw.ops.project(x, "l2", -0.1), ValueError, "project_l2: eps must be finite and >= 0"),
     ("project eps shape", lambda c, x, y: bw.ops.project(x, "l1", torch.ones(2)), ValueError, "shape (N,)"),
     ("fashion_mnist split", lambda c, x, y: bw.data.fashion_mnist("valid"), ValueError, "'train' or 'test'"),
     ("fashion_mnist dir", lambda c, x, y: bw.data.fashion_mnist("test", dir="/nonexistent"), OSError, "dataset-fashion-mnist"),

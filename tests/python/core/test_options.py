@@ -148,3 +148,75 @@ def test_text_attack_values_and_types_are_checked_in_cpp():
     assert a.min_cosine is None and a.query_budget is None and a.stopwords is None
     b = bw.text.PWWS(min_cosine=0.5, query_budget=100, stopwords=["a", "b"], seed=3)
     assert (b.min_cosine, b.query_budget, b.stopwords, b.seed) == (0.5, 100, ["a", "b"], 3)
+
+
+# The calibrators, detectors and randomized smoothing take their settings as constructor
+# arguments: each C++ class is also constructible from its required arguments alone, with C++'s
+# defaults, and the Python signature's defaults must equal what that object reports.
+W, B = torch.randn(3, 4), torch.randn(3)
+CPP_DEFAULTS = {
+    bw.calibration.TemperatureScaling: lambda: _core.calibration.TemperatureScaling(),
+    bw.calibration.VectorScaling: lambda: _core.calibration.VectorScaling(),
+    bw.calibration.MatrixScaling: lambda: _core.calibration.MatrixScaling(),
+    bw.calibration.DirichletCalibration: lambda: _core.calibration.DirichletCalibration(),
+    bw.calibration.HistogramBinning: lambda: _core.calibration.HistogramBinning(),
+    bw.calibration.IsotonicCalibration: lambda: _core.calibration.IsotonicCalibration(),
+    bw.calibration.PlattScaling: lambda: _core.calibration.PlattScaling(),
+    bw.calibration.BetaCalibration: lambda: _core.calibration.BetaCalibration(),
+    bw.ood.MSP: lambda: _core.ood.MSP(),
+    bw.ood.MaxLogit: lambda: _core.ood.MaxLogit(),
+    bw.ood.Energy: lambda: _core.ood.Energy(),
+    bw.ood.Entropy: lambda: _core.ood.Entropy(),
+    bw.ood.ODIN: lambda: _core.ood.ODIN(),
+    bw.ood.Mahalanobis: lambda: _core.ood.Mahalanobis(),
+    bw.ood.KNN: lambda: _core.ood.KNN(),
+    bw.ood.ViM: lambda: _core.ood.ViM(W, B),
+    bw.ood.ReAct: lambda: _core.ood.ReAct(W, B),
+    bw.ood.GradNorm: lambda: _core.ood.GradNorm(W, B),
+    bw.defenses.RandomizedSmoothing: lambda: _core.defenses.RandomizedSmoothing(0.25),
+}
+# Python spellings of a C++ sentinel: ViM's principal_dim=None is C++'s default 0, "chosen from
+# the dimension" (the object reports the dimension chosen); a seed of None is the library default
+# seed (test_seeding.py checks that policy).
+SENTINELS = {("ViM", "principal_dim"): None}
+NOT_COMPARED = {("RandomizedSmoothing", "seed")}
+
+
+def python_object(cls):
+    if cls in (bw.ood.ViM, bw.ood.ReAct, bw.ood.GradNorm):
+        return cls(W, B)
+    return cls(0.25) if cls is bw.defenses.RandomizedSmoothing else cls()
+
+
+@pytest.mark.parametrize("cls", list(CPP_DEFAULTS), ids=lambda c: c.__name__)
+def test_defaults_of_calibrators_detectors_and_smoothing_are_cpp_defaults(cls):
+    cpp, py_obj = CPP_DEFAULTS[cls](), python_object(cls)
+    defaults = {name: p.default for name, p in inspect.signature(cls).parameters.items()
+                if p.default is not inspect.Parameter.empty and (cls.__name__, name) not in NOT_COMPARED}
+    for name, default in defaults.items():
+        if (cls.__name__, name) in SENTINELS:
+            assert default is SENTINELS[(cls.__name__, name)], (cls.__name__, name)
+            assert getattr(cpp, name) == getattr(py_obj._impl, name), (cls.__name__, name)
+        else:
+            assert getattr(cpp, name) == default, (cls.__name__, name, getattr(cpp, name), default)
+            assert getattr(py_obj._impl, name) == default, (cls.__name__, name)
+
+
+def test_value_checks_are_cpp_errors_naming_the_argument():
+    # the Python layer checks types only; these values reach C++ and come back as its errors
+    for call, match in [
+        (lambda: bw.defenses.RandomizedSmoothing(0.0), "RandomizedSmoothing: sigma must be > 0"),
+        (lambda: bw.defenses.RandomizedSmoothing(0.25, batch_size=0), "batch_size must be >= 1"),
+        (lambda: bw.metrics.clopper_pearson(6, 5), "need 0 <= k <= n"),
+        (lambda: bw.metrics.clopper_pearson(1, 5, alpha=0), "alpha must be in"),
+        (lambda: bw.data.Batches(torch.rand(4, 2), torch.zeros(4, dtype=torch.long), batch_size=0),
+         "TensorBatches: batch_size must be >= 1"),
+        (lambda: bw.data.uniform_noise(-1), "uniform_noise: n must be >= 0"),
+        (lambda: bw.models.fashion_cnn(epochs=0), "trained_fashion_cnn: epochs must be >= 1"),
+        (lambda: bw.models.fashion_cnn(lr=-1.0), "trained_fashion_cnn: lr must be > 0"),
+        (lambda: bw.models.spam_filter(arch="lstm"), "arch must be 'bag' or 'cnn'"),
+        (lambda: bw.models.spam_filter(dim=0), "trained_spam_classifier: dim must be >= 1"),
+        (lambda: bw.models.spam_filter(max_vocab=1), "trained_spam_classifier: max_vocab must be"),
+    ]:
+        with pytest.raises(bw.InvalidArgumentError, match=match):
+            call()

@@ -237,3 +237,20 @@ def test_the_runs_standard_model_is_the_python_reference_model(env, tmp_path):
     cached.load(str(models / f"{key}.pt"))
     for name, t in cached.state_dict().items():
         assert torch.equal(net.state_dict()[name], t), name
+
+
+def test_the_demo_is_the_full_experiment_with_short_recipes():
+    """make demo's config differs from fashion_mnist_full.ini only in the training epochs (and the
+    name), so the demo's fast first run measures the same experiment."""
+    import configparser
+
+    def read(name):
+        c = configparser.ConfigParser()
+        assert c.read(ROOT / "experiments" / "configs" / name)
+        return {(s, k): v for s in c.sections() for k, v in c[s].items()}
+
+    demo, full = read("fashion_mnist.ini"), read("fashion_mnist_full.ini")
+    differ = {key for key in demo.keys() | full.keys() if demo.get(key) != full.get(key)}
+    assert differ == {("experiment", "name"), ("models", "epochs"), ("models", "adversarial-epochs"),
+                      ("smoothing", "epochs")}
+    assert all(int(demo[k]) < int(full[k]) for k in differ if k[1].endswith("epochs"))
