@@ -33,8 +33,8 @@ def _args(fn, scores, labels, logits):
 
 def ece(scores, labels, bins=15, equal_mass=False, p=1, logits=False):
     s, y, lg, _ = _args("ece", scores, labels, logits)
-    return _core.metrics.ece(s, y, lg, check_int(bins, "ece", "bins", low=1),
-                             check_bool(equal_mass, "ece", "equal_mass"), check_real(p, "ece", "p", low=1))
+    return _core.metrics.ece(s, y, lg, check_int(bins, "ece", "bins"),
+                             check_bool(equal_mass, "ece", "equal_mass"), check_real(p, "ece", "p"))
 
 
 def adaptive_ece(scores, labels, bins=15, logits=False):
@@ -43,13 +43,13 @@ def adaptive_ece(scores, labels, bins=15, logits=False):
 
 def mce(scores, labels, bins=15, equal_mass=False, logits=False):
     s, y, lg, _ = _args("mce", scores, labels, logits)
-    return _core.metrics.mce(s, y, lg, check_int(bins, "mce", "bins", low=1),
+    return _core.metrics.mce(s, y, lg, check_int(bins, "mce", "bins"),
                              check_bool(equal_mass, "mce", "equal_mass"))
 
 
 def classwise_ece(scores, labels, bins=15, logits=False):
     s, y, lg, _ = _args("classwise_ece", scores, labels, logits)
-    return _core.metrics.classwise_ece(s, y, lg, check_int(bins, "classwise_ece", "bins", low=1))
+    return _core.metrics.classwise_ece(s, y, lg, check_int(bins, "classwise_ece", "bins"))
 
 
 def nll(scores, labels, logits=False):
@@ -65,7 +65,7 @@ def brier(scores, labels, logits=False):
 def reliability_curve(scores, labels, bins=15, equal_mass=False, logits=False):
     """``{"confidence", "accuracy", "count", "edges"}`` per bin."""
     s, y, lg, was_numpy = _args("reliability_curve", scores, labels, logits)
-    c = _core.metrics.reliability_curve(s, y, lg, check_int(bins, "reliability_curve", "bins", low=1),
+    c = _core.metrics.reliability_curve(s, y, lg, check_int(bins, "reliability_curve", "bins"),
                                         check_bool(equal_mass, "reliability_curve", "equal_mass"))
     return {k: back(getattr(c, k), was_numpy) for k in ("confidence", "accuracy", "count", "edges")}
 

@@ -55,6 +55,12 @@ void check_bins(int64_t bins, const char* where) {
   BULWARK_CHECK(bins >= 1 && bins <= kMaxBins, where, ": bins must lie in [1, ", kMaxBins, "], got ", bins);
 }
 
+// Checked by each public entry point before it reads the scores, naming itself.
+void check_binning(const Binning& binning, const char* where) {
+  check_bins(binning.bins, where);
+  BULWARK_CHECK(binning.p >= 1 && std::isfinite(binning.p), where, ": p must be >= 1, got ", binning.p);
+}
+
 // The equal-width bin of a confidence c in [0, 1]: bin b holds b < c B <= b + 1 (right-closed,
 // with c = 0 in bin 0), computed as ceil(c B) - 1 in double. A confidence that equals an edge
 // b / B in double arithmetic (c B exactly b) is in bin b - 1; np.linspace's edges may round
@@ -118,8 +124,7 @@ std::pair<at::Tensor, at::Tensor> top_label(const at::Tensor& scores, const at::
 
 ReliabilityCurve reliability_curve(const at::Tensor& confidence, const at::Tensor& correct,
                                    const Binning& binning) {
-  check_bins(binning.bins, "reliability_curve");
-  BULWARK_CHECK(binning.p >= 1 && std::isfinite(binning.p), "ece: p must be >= 1, got ", binning.p);
+  check_binning(binning, "reliability_curve");
   const at::Tensor c = confidence.to(at::kCPU, at::kDouble).contiguous();
   const at::Tensor k = correct.to(at::kCPU, at::kDouble).contiguous();
   const int64_t n = c.numel(), b = binning.bins;
@@ -149,11 +154,13 @@ ReliabilityCurve reliability_curve(const at::Tensor& confidence, const at::Tenso
 }
 
 double ece(const at::Tensor& scores, const at::Tensor& labels, bool logits, const Binning& binning) {
+  check_binning(binning, "ece");
   const auto [conf, correct] = top_label(scores, labels, logits, "ece");
   return fraction_power_mean(reliability_curve(conf, correct, binning), conf.numel(), binning.p, false);
 }
 
 double mce(const at::Tensor& scores, const at::Tensor& labels, bool logits, const Binning& binning) {
+  check_binning(binning, "mce");
   const auto [conf, correct] = top_label(scores, labels, logits, "mce");
   return fraction_power_mean(reliability_curve(conf, correct, binning), conf.numel(), 1, true);
 }
