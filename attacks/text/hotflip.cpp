@@ -42,8 +42,11 @@ at::Tensor HotFlip::first_order_gains(TextVictim& victim, const at::Tensor& ids,
                                       bool targeted) {
   BULWARK_CHECK_SHAPE(ids.dim() == 2 && ids.size(0) == 1, "HotFlip.first_order_gains: ids must "
                       "be (1, L), got ", ids.sizes());
+  BULWARK_CHECK(label >= 0, "HotFlip.first_order_gains: label must be >= 0, got ", label);
   const at::Tensor labels = at::full({1}, label, at::kLong);
   const auto lg = victim.embedding_gradient(ids, [&](const at::Tensor& logits) {
+    BULWARK_CHECK(label < logits.size(1), "HotFlip.first_order_gains: label ", label,
+                  " is not a class of a ", logits.size(1), "-class victim");
     return margin(logits, labels.to(logits.device()), targeted);
   });
   at::NoGradGuard no_grad;

@@ -124,7 +124,7 @@ def spam_assassin(split="train", test_fraction=0.2, seed=0, deduplicate=True, di
     """
     fn = "spam_assassin"
     split = check_str(split, fn, "split")
-    test_fraction = check_real(test_fraction, fn, "test_fraction", low=0, low_inclusive=False)
+    test_fraction = check_real(test_fraction, fn, "test_fraction")
     if dir is not None and not isinstance(dir, (str, os.PathLike)):
         raise _core.ArgumentTypeError(f"{fn}: dir must be a path, got {type(dir).__name__}")
     return _core.data.spam_assassin(split, test_fraction, check_seed(seed, fn),

@@ -18,7 +18,7 @@ def reliability_diagram(scores, labels, bins=15, logits=False, equal_mass=False,
     figure.
     """
     fn = "reliability_diagram"
-    bins = check_int(bins, fn, "bins", low=1)
+    bins = check_int(bins, fn, "bins")  # the value is reliability_curve's (C++) to check
     logits = check_bool(logits, fn, "logits")
     equal_mass = check_bool(equal_mass, fn, "equal_mass")
     curve = metrics.reliability_curve(scores, labels, bins=bins, equal_mass=equal_mass, logits=logits)

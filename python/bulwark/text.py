@@ -212,7 +212,7 @@ def _encoding(fn, vocabulary, tokenizer, max_len):
     tokenizer = Tokenizer() if tokenizer is None else tokenizer
     if not isinstance(tokenizer, Tokenizer):
         raise _core.ArgumentTypeError(f"{fn}: tokenizer must be a bw.text.Tokenizer or None, got {type(tokenizer).__name__}")
-    return tokenizer, vocabulary, check_int(max_len, fn, "max_len", low=1)
+    return tokenizer, vocabulary, check_int(max_len, fn, "max_len")
 
 
 def _warn_truncated(fn, victim, results):
@@ -308,7 +308,7 @@ class _TextAttack(WithOptions):
             raise _core.ArgumentTypeError(f"{fn}: texts must be a list of str")
         if isinstance(labels, torch.Tensor):
             labels = labels.tolist()
-        labels = [check_int(y, fn, "labels[i]", low=0) for y in labels]
+        labels = [check_int(y, fn, "labels[i]") for y in labels]  # values: C++ checks them
         if len(labels) != len(texts):
             raise _core.InvalidArgumentError(f"{fn}: got {len(texts)} texts but {len(labels)} labels")
         return victim, list(texts), labels
@@ -360,7 +360,7 @@ class HotFlip(_TextAttack):
     def gains(victim, ids, label, targeted=False):
         """First-order margin gains ``(L, V)`` of every flip of the text ``ids`` ``(1, L)``."""
         victim = as_victim(victim, "HotFlip.gains")
-        return _text.hotflip_gains(victim._impl, ids, check_int(label, "HotFlip.gains", "label", low=0),
+        return _text.hotflip_gains(victim._impl, ids, check_int(label, "HotFlip.gains", "label"),
                                    check_bool(targeted, "HotFlip.gains", "targeted"))
 
 
