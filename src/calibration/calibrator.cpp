@@ -68,6 +68,7 @@ void Calibrator::save(const std::string& path) const {
   write_header(o, kFormat, kind());
   o.set("num_classes", static_cast<double>(k_));
   write(o);
+  seal(o);
   o.write_file(path);
 }
 

@@ -152,6 +152,7 @@ void SplitConformal::save(const std::string& path) const {
   json::Object o;
   write_header(o, kFormat, kind());
   write(o);
+  seal(o);
   o.write_file(path);
 }
 

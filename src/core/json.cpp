@@ -63,6 +63,11 @@ Object& Object::set(const std::string& key, Value value) {
   return *this;
 }
 
+Object& Object::erase(const std::string& key) {
+  values_.erase(key);
+  return *this;
+}
+
 std::string Object::dump() const {
   Document doc = Document::object();
   for (const auto& [key, value] : values_) {

@@ -28,6 +28,7 @@ void Detector::save(const std::string& path) const {
   json::Object o;
   write_header(o, kFormat, kind());
   write(o);
+  seal(o);
   o.write_file(path);
 }
 

@@ -36,6 +36,7 @@ using Value = std::variant<double, std::string, bool, std::vector<double>>;
 class Object {
  public:
   Object& set(const std::string& key, Value value);
+  Object& erase(const std::string& key);
   std::string dump() const;
   // Throws FormatError (naming `where`) on malformed text, or on a value of another type.
   static Object parse(const std::string& text, const std::string& where);

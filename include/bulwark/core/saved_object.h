@@ -1,10 +1,13 @@
 #pragma once
 // What every saved fitted object shares (calibrators, conformal predictors, OOD detectors): a
 // small self-describing JSON file (core/json.h) that C++ reads without Python,
-//   {"format": "bulwark.<family>", "version": 1, "kind": "<class name>", ...fields},
+//   {"format": "bulwark.<family>", "version": 2, "kind": "<class name>", ...fields, "crc32": ...},
 // the registry of kinds a family's files may hold, and the typed load on top of a polymorphic
 // one. A file of another format or version, an unknown kind, or a file holding another kind than
-// asked raises FormatError naming the file.
+// asked raises FormatError naming the file. Version 2 adds "crc32", the CRC-32 (core/crc32.h) of
+// the object's other fields as Object::dump writes them: a file whose numbers were changed or
+// damaged — a flipped digit in a weight, a temperature — is refused as altered (the digest is of
+// the values, so re-indenting the file is harmless). Version 1 files, without it, still load.
 
 #include <functional>
 #include <map>
@@ -17,7 +20,9 @@
 namespace bulwark {
 
 void write_header(json::Object& o, const std::string& format, const std::string& kind);
-// Checks format and version; returns the kind.
+// Adds the digest of everything set so far: call it last, right before writing the file.
+void seal(json::Object& o);
+// Checks format, version and (version 2) the digest; returns the kind.
 std::string read_header(const json::Object& o, const std::string& path, const std::string& format);
 
 // The kinds a family's files may hold: a default-constructed object of each, by its kind().

@@ -142,8 +142,8 @@ def test_save_and_load(tmp_path, fashion_probs):
         assert type(back) is cls and repr(back) == repr(cp)
         assert back.threshold == cp.threshold
         assert torch.equal(back.predict(probs[3000:4000]), cp.predict(probs[3000:4000]))
-    (tmp_path / "bad.json").write_text('{"format": "bulwark.conformal", "version": 2}')
-    with pytest.raises(ValueError, match="version 2 is not supported"):
+    (tmp_path / "bad.json").write_text('{"format": "bulwark.conformal", "version": 3}')
+    with pytest.raises(ValueError, match="version 3 is not supported"):
         bw.conformal.SplitConformal.load(tmp_path / "bad.json")
     with pytest.raises(OSError):
         bw.conformal.SplitConformal.load(tmp_path / "missing.json")

@@ -65,3 +65,53 @@ def test_detectors(name, tmp_path):
     torch.testing.assert_close(det.score(x), E[name], rtol=0, atol=0)
     again = resaved(det, tmp_path, name, bw.ood.load)
     torch.testing.assert_close(again.score(x), E[name], rtol=0, atol=0)
+
+
+def saved_kinds(tmp_path):
+    """One fitted object of each family, saved: (path, load)."""
+    z = E["z_new"].float()
+    y = torch.randint(0, z.shape[1], (len(z),), generator=torch.Generator().manual_seed(0))
+    ts = bw.calibration.TemperatureScaling().fit(z, y)
+    knn = bw.ood.KNN(k=3).fit(E["f_new"])
+    cp = bw.conformal.SplitConformal(score="lac").fit(z.softmax(1), y)
+    out = []
+    for name, obj, load in (("ts", ts, bw.calibration.load), ("knn", knn, bw.ood.load),
+                            ("cp", cp, bw.conformal.SplitConformal.load)):
+        path = tmp_path / f"{name}.json"
+        obj.save(path)
+        out.append((path, load))
+    return out
+
+
+def test_saved_files_carry_a_digest_of_their_values(tmp_path):
+    """Version 2 files are sealed with the CRC-32 of their values: a changed number (a
+    temperature, one base64 character of the KNN bank, a threshold) is refused as altered;
+    re-indenting the file is not a change; a version-2 file without its digest is refused."""
+    for path, load in saved_kinds(tmp_path):
+        meta = json.loads(path.read_text())
+        assert meta["version"] == 2 and len(meta["crc32"]) == 8
+        path.write_text(json.dumps(meta, indent=7))  # same values, other bytes
+        load(path)
+        for key, value in meta.items():
+            if key in ("format", "version", "kind", "crc32"):
+                continue
+            altered = dict(meta)
+            if isinstance(value, bool):
+                altered[key] = not value
+            elif isinstance(value, (int, float)):
+                altered[key] = value * 1.5 + 1
+            elif isinstance(value, list) and value and isinstance(value[0], (int, float)):
+                altered[key] = [value[0] + 1] + value[1:]
+            elif isinstance(value, str) and ";" in value:  # an encoded tensor: one base64 character
+                i = value.rindex(";") + 5
+                altered[key] = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1:]
+            else:
+                continue
+            path.write_text(json.dumps(altered))
+            with pytest.raises(bw.FormatError, match="do not match their CRC-32"):
+                load(path)
+        unsealed = dict(meta)
+        del unsealed["crc32"]
+        path.write_text(json.dumps(unsealed))
+        with pytest.raises(bw.FormatError, match='has no "crc32" digest'):
+            load(path)
