@@ -3,7 +3,12 @@
 tests/data/saved_v1/ holds calibrators, conformal predictors and OOD detectors saved by bulwark
 before its JSON moved to nlohmann-json (arrays on one line, numbers as %.17g, +inf thresholds as
 "inf"), with the inputs and the outputs that version computed (expected.pt). This version must
-load each file and compute the same outputs; a file it saves again must load to the same."""
+load each file and compute the same outputs; a file it saves again must load to the same.
+
+expected.pt was computed on another machine, and BLAS and vector-math kernels differ between CPUs
+in the last bits: outputs are compared with it within ACROSS_CPUS (relative 1e-5 in float32,
+1e-10 in float64, docs/architecture.md, "Reproducibility"); the object saved again and the one
+loaded run on this machine and must agree exactly."""
 
 import json
 import math
@@ -26,6 +31,14 @@ def inputs(key):
     return E["z_new"].softmax(1) if key == "p_new" else E[key]
 
 
+ACROSS_CPUS = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-10, atol=1e-12)}
+
+
+def same_as_saved(actual, expected):
+    actual = torch.as_tensor(actual)
+    torch.testing.assert_close(actual, expected, **ACROSS_CPUS.get(actual.dtype, dict(rtol=0, atol=0)))
+
+
 def resaved(obj, tmp_path, name, load):
     obj.save(tmp_path / f"{name}.json")
     return load(tmp_path / f"{name}.json")
@@ -35,9 +48,9 @@ def resaved(obj, tmp_path, name, load):
 def test_calibrators(name, tmp_path):
     cal = bw.calibration.load(os.path.join(DATA, f"{name}.json"))
     x = inputs(CALIBRATORS[name])
-    torch.testing.assert_close(cal.predict_proba(x), E[name], rtol=0, atol=0)
+    same_as_saved(cal.predict_proba(x), E[name])
     again = resaved(cal, tmp_path, name, bw.calibration.load)
-    torch.testing.assert_close(again.predict_proba(x), E[name], rtol=0, atol=0)
+    torch.testing.assert_close(again.predict_proba(x), cal.predict_proba(x), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("name", ["split_aps", "mondrian_lac"])
@@ -62,9 +75,9 @@ def test_infinite_threshold_round_trips_as_a_string(tmp_path):
 def test_detectors(name, tmp_path):
     det = bw.ood.load(os.path.join(DATA, f"{name}.json"))
     x = E["z_new"].float() if name == "energy" else E["f_new"]
-    torch.testing.assert_close(det.score(x), E[name], rtol=0, atol=0)
+    same_as_saved(det.score(x), E[name])
     again = resaved(det, tmp_path, name, bw.ood.load)
-    torch.testing.assert_close(again.score(x), E[name], rtol=0, atol=0)
+    torch.testing.assert_close(again.score(x), det.score(x), rtol=0, atol=0)
 
 
 def saved_kinds(tmp_path):
