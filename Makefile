@@ -33,11 +33,13 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # A venv from Debian's Python that sees its torch and numpy, with bulwark pip-installed
-# offline from this tree (reusing the CMake build above). Use it in Jupyter as the kernel.
+# offline from this tree (reusing the CMake build above). Use it in Jupyter as the kernel. pip
+# checks the declared dependencies (torch, numpy) against Debian's packages; --no-index: it never
+# downloads.
 venv: build
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
 	@BULWARK_CMAKE_BUILD_DIR=$(CURDIR)/$(BUILD) $(VENV)/bin/python -m pip install -q \
-	  --no-build-isolation --no-index --no-deps .
+	  --no-build-isolation --no-index .
 	@env -u PYTHONPATH $(VENV)/bin/python -m ipykernel install --sys-prefix --name bulwark \
 	  --display-name "Python (bulwark)" >/dev/null 2>&1
 	@env -u PYTHONPATH $(VENV)/bin/python -c "import bulwark; print('venv: bulwark', bulwark.__version__, 'in $(VENV), Jupyter kernel \"bulwark\"')"

@@ -25,6 +25,26 @@ def version():
     return re.search(r"project\(bulwark VERSION ([0-9.]+)", text).group(1)
 
 
+def cmake_paths():
+    """Where this interpreter's own torch (and pybind11, when it is a Python package) keep their
+    CMake files, ahead of any other on CMake's search path: the extension must link the LibTorch
+    of the torch that will import it (CMake refuses a mismatch: cmake/BulwarkTorchCheck.cmake)."""
+    prefixes, extra = [], []
+    try:
+        import torch.utils
+        prefixes.append(torch.utils.cmake_prefix_path)
+    except ImportError:
+        pass  # configure then says the interpreter cannot import torch
+    try:
+        import pybind11
+        extra.append(f"-Dpybind11_DIR={pybind11.get_cmake_dir()}")
+    except ImportError:
+        pass  # Debian's pybind11-dev, found by CMake itself
+    if prefixes:
+        extra.append("-DCMAKE_PREFIX_PATH=" + ";".join(prefixes))
+    return extra
+
+
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
         build_dir = Path(os.environ.get("BULWARK_CMAKE_BUILD_DIR", ROOT / "build" / "pip"))
@@ -32,7 +52,8 @@ class CMakeBuild(build_ext):
             subprocess.check_call([
                 "cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
                 "-DCMAKE_BUILD_TYPE=Release", f"-DPython_EXECUTABLE={sys.executable}",
-                "-DBULWARK_TESTS=OFF", "-DBULWARK_EXPERIMENTS=OFF", "-DBULWARK_BENCH=OFF"])
+                "-DBULWARK_TESTS=OFF", "-DBULWARK_EXPERIMENTS=OFF", "-DBULWARK_BENCH=OFF",
+                *cmake_paths()])
         subprocess.check_call(["cmake", "--build", str(build_dir), "--target", "_core",
                                "-j", str(os.cpu_count() or 2)])
         built = sorted((ROOT / "python" / "bulwark").glob("_core*.so"), key=os.path.getmtime)

@@ -27,10 +27,11 @@ void Calibrator::check_scores(const at::Tensor& scores, const at::Tensor& labels
     check_binary(scores, labels, w);
     return;
   }
-  check_logits(scores, labels, w);  // (N, K) floating point, finite; labels in [0, K)
-  if (input() == Input::Probabilities) {
-    check_probability_rows(scores, w, "scores", "pass logits=True for logits");
-  }
+  // (N, K) floating point, labels in [0, K); the values: finite logits, or probability rows
+  // (one pass of their own, which also rejects NaN and +-inf).
+  const bool probabilities = input() == Input::Probabilities;
+  check_logits(scores, labels, w, /*check_values=*/!probabilities);
+  if (probabilities) check_probability_rows(scores, w, "scores", "pass logits=True for logits");
   if (!labels.defined() && fitted()) {
     BULWARK_CHECK_SHAPE(scores.size(1) == k_, where, ": fitted on K = ", k_, " classes, got ", scores.size(1));
   }

@@ -14,14 +14,14 @@
 
 namespace bulwark::calibration {
 
-void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char* where) {
+void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char* where, bool check_values) {
   BULWARK_CHECK_TYPE(logits.defined() && at::isFloatingType(logits.scalar_type()), where,
                      ": logits must be a floating-point tensor (N, K)");
   BULWARK_CHECK_SHAPE(logits.dim() == 2 && logits.size(0) >= 1, where,
                       ": logits must have shape (N, K) with N >= 1, got ", logits.sizes());
   BULWARK_CHECK_SHAPE(logits.size(1) >= 2, where, ": logits need K >= 2 classes, got K = ",
                       logits.size(1));
-  check_finite(logits, where, "logits");
+  if (check_values) check_finite(logits, where, "logits");
   if (labels.defined()) losses::check_labels(labels, logits.size(0), logits.size(1), where, "labels");
 }
 

@@ -59,6 +59,10 @@ class TemperatureScaling : public Calibrator {
 };
 
 // Throws unless logits is a finite floating (N, K) tensor with N >= 1, K >= 2, and labels fit.
-void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char* where);
+// check_values = false skips the values (finiteness) for a caller whose own pass checks them
+// (Calibrator on probability rows: check_probability_rows rejects NaN and +-inf too), so the
+// input is read once.
+void check_logits(const at::Tensor& logits, const at::Tensor& labels, const char* where,
+                  bool check_values = true);
 
 }  // namespace bulwark::calibration
