@@ -248,11 +248,15 @@ class RandomizedSmoothing:
 
     def __init__(self, sigma, batch_size=1000, seed=None):
         fn = "RandomizedSmoothing"
-        self.sigma = check_real(sigma, fn, "sigma")
-        self.batch_size = check_int(batch_size, fn, "batch_size")
         seed = check_seed(seed, fn, allow_none=True)
-        self.seed = get_seed() if seed is None else seed
-        self._impl = _core.defenses.RandomizedSmoothing(self.sigma, self.batch_size, self.seed)
+        self._impl = _core.defenses.RandomizedSmoothing(check_real(sigma, fn, "sigma"),
+                                                        check_int(batch_size, fn, "batch_size"),
+                                                        get_seed() if seed is None else seed)
+
+    # The settings as the C++ object holds them (the seed resolved).
+    sigma = property(lambda self: self._impl.sigma)
+    batch_size = property(lambda self: self._impl.batch_size)
+    seed = property(lambda self: self._impl.seed)
 
     def predict(self, model, x, n=100, alpha=0.001):
         fn = "RandomizedSmoothing.predict"

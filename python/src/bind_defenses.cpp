@@ -30,6 +30,7 @@ void bind_defenses(py::module_& m) {
       .def(py::init<double, int64_t, uint64_t>(), py::arg("sigma"), py::arg("batch_size"), py::arg("seed"))
       .def(py::init<double>(), py::arg("sigma"))  // C++'s defaults (tests/python/core/test_options.py)
       .def_property_readonly("batch_size", &RandomizedSmoothing::batch_size)
+      .def_property_readonly("seed", &RandomizedSmoothing::seed)
       .def("predict", &RandomizedSmoothing::predict, py::arg("model"), py::arg("x"), py::arg("n"), py::arg("alpha"),
            py::call_guard<py::gil_scoped_release>())
       .def("certify", &RandomizedSmoothing::certify, py::arg("model"), py::arg("x"), py::arg("n0"), py::arg("n"),

@@ -5,12 +5,12 @@
 namespace bulwark {
 
 namespace {
-// 2: arrays carry their CRC-32 (core/tensor_codec.h). Version 1 files, without it, still load.
+// 2: the object carries the CRC-32 of its values under kDigest. Version 1 files, without it,
+// still load.
 constexpr double kVersion = 2.0;
 constexpr double kOldestReadable = 1.0;
-}
-
 constexpr const char* kDigest = "crc32";
+}  // namespace
 
 void write_header(json::Object& o, const std::string& format, const std::string& kind) {
   o.set("format", format).set("version", kVersion).set("kind", kind);
@@ -27,9 +27,9 @@ std::string read_header(const json::Object& o, const std::string& path, const st
   }
   const double version = o.number("version");
   if (!(version == kVersion || version == kOldestReadable)) {
-    throw FormatError(detail::str(path, ": format version ", o.number("version"), " is not supported"));
+    throw FormatError(detail::str(path, ": format version ", version, " is not supported"));
   }
-  if (version >= 2) {
+  if (version == kVersion) {
     BULWARK_CHECK_AS(FormatError, o.has(kDigest), path, ": the file has no \"", kDigest,
                      "\" digest (version 2 files carry one)");
     json::Object rest = o;

@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string_view>
 #include <vector>
-
-#include <zlib.h>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <bulwark/core/crc32.h>
 #include <bulwark/core/error.h>
 #include <bulwark/core/files.h>
 #include <bulwark/core/json.h>
@@ -61,15 +61,13 @@ namespace {
 std::string file_crc32(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);
   BULWARK_CHECK_AS(FileError, f.good(), "load_or_train: cannot read '", path.string(), "'");
-  uLong crc = crc32(0L, Z_NULL, 0);
+  Crc32 crc;
   std::vector<char> buf(1 << 16);
   while (f) {
     f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(f.gcount()));
+    crc.update(std::string_view(buf.data(), static_cast<size_t>(f.gcount())));
   }
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08lx", static_cast<unsigned long>(crc));
-  return hex;
+  return crc.hex();
 }
 
 std::string read_small_file(const fs::path& path) {
